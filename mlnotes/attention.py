@@ -50,9 +50,10 @@ def scaled_dot_product_attention(
     mask : boolean array_like, broadcastable to (..., T_q, T_k), optional
         True where query ``i`` may attend to key ``j``. Masked scores are set to
         :math:`-\infty` before the softmax. A query row with *no* allowed key has no
-        attention distribution: its weights and output are returned as zeros. (Keras
-        instead adds :math:`-10^9` to masked scores, so a fully masked row there falls back to
-        the unmasked softmax.)
+        attention distribution: its weights and output are returned as zeros, with no NaN.
+        Keras 3's masked softmax does the same (it multiplies the softmax by the mask), so
+        :func:`multi_head_attention` agrees with Keras there too; ``tests/test_attention.py``
+        checks it.
 
     Returns
     -------

@@ -30,12 +30,27 @@ def test_multi_head_attention_reproduces_keras(heads, key_dim, value_dim, kind, 
     mask = None
     if masked:
         mask = rng.random((2, 5, value.shape[1])) > 0.4
-        mask[..., 0] = True  # no fully masked row: there Keras and we differ on purpose
+        mask[..., 0] = True  # fully masked rows have their own test below
     out, scores = layer(query, value, attention_mask=mask, return_attention_scores=True)
     ours, our_scores = att.multi_head_attention(query, value, params=att.params_from_keras(layer), mask=mask)
     np.testing.assert_allclose(ours, out.numpy(), atol=1e-5)
     np.testing.assert_allclose(our_scores, scores.numpy(), atol=1e-5)
     assert our_scores.shape == (2, heads, 5, value.shape[1])
+
+
+def test_fully_masked_rows_give_zero_weights_like_keras():
+    rng = np.random.default_rng(3)
+    layer = _keras_layer(2, 3)
+    query = 3 * rng.standard_normal((1, 3, 4)).astype(np.float32)
+    mask = np.array([[[False, False, False], [True, True, False], [True, True, True]]])
+    out, scores = layer(query, query, attention_mask=mask, return_attention_scores=True)
+    ours, our_scores = att.multi_head_attention(query, query, params=att.params_from_keras(layer), mask=mask)
+    np.testing.assert_array_equal(our_scores[0, :, 0], 0.0)
+    np.testing.assert_array_equal(scores.numpy()[0, :, 0], 0.0)
+    np.testing.assert_allclose(ours, out.numpy(), atol=1e-5)
+    # a row that attends to nothing outputs only the output projection's bias
+    np.testing.assert_allclose(ours[0, 0], layer.get_weights()[-1], atol=1e-6)
+    assert np.all(np.isfinite(ours))
 
 
 def test_separate_key_and_value_sequences():
