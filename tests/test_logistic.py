@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sklearn.datasets import load_breast_cancer, make_classification
+from sklearn.datasets import load_breast_cancer, load_digits, load_iris, load_wine, make_classification
 from sklearn.linear_model import LogisticRegression as SkLogistic
 from sklearn.preprocessing import StandardScaler
 
@@ -134,10 +134,14 @@ def test_bad_inputs():
         logistic.LogisticRegression(solver="liblinear", penalty=None)
     with pytest.raises(ValueError, match="C must lie in"):
         logistic.LogisticRegression(C=0.0)
+    with pytest.raises(ValueError, match=r"y must contain the integer class labels 0, 1, ..., K-1"):
+        logistic.LogisticRegression().fit(x, 2 * y)  # labels 0 and 2: class 1 missing
     with pytest.raises(ValueError, match="y must contain only the labels 0 and 1"):
-        logistic.LogisticRegression().fit(x, 2 * y)
-    with pytest.raises(ValueError, match="y must contain both classes"):
+        logistic.logistic_objective(np.zeros(x.shape[1] + 1), x, 2 * y)
+    with pytest.raises(ValueError, match="at least two classes"):
         logistic.LogisticRegression().fit(x, np.zeros(len(x)))
+    with pytest.raises(ValueError, match="y has 3 classes: the multinomial model needs solver in"):
+        logistic.LogisticRegression(solver="sag").fit(x, np.arange(len(x)) % 3)
     with pytest.raises(ValueError, match="y must have shape"):
         logistic.LogisticRegression().fit(x, y[:-1])
     with pytest.raises(ValueError, match="x must be finite"):
@@ -146,3 +150,43 @@ def test_bad_inputs():
         logistic.LogisticRegression().predict(x)
     with pytest.raises(ValueError, match="theta must have shape"):
         logistic.logistic_objective(np.zeros(3), x, y)
+
+
+MULTICLASS = {name: (StandardScaler().fit_transform(loader(return_X_y=True)[0]), loader(return_X_y=True)[1])
+              for name, loader in [("iris", load_iris), ("wine", load_wine), ("digits", load_digits)]}
+
+
+# gradient descent is left out on the digits: it needs tens of thousands of steps there
+@pytest.mark.parametrize(("name", "solver"), [(name, solver) for name in MULTICLASS for solver in ("lbfgs", "newton-cg", "gd")
+                                              if (name, solver) != ("digits", "gd")])
+@pytest.mark.parametrize("C", [0.1, 1.0])
+def test_multinomial_reaches_scikit_learns_optimum(name, solver, C):
+    x, y = MULTICLASS[name]
+    ref = SkLogistic(C=C, tol=1e-12, max_iter=100_000, solver="newton-cg").fit(x, y)
+    ours = logistic.LogisticRegression(solver=solver, C=C, tol=1e-7, max_iter=50_000).fit(x, y)
+    k = len(ref.classes_)
+    assert ours.coef_.shape == (k, x.shape[1]) and ours.intercept_.shape == (k,)
+    np.testing.assert_array_equal(ours.classes_, ref.classes_)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-5)
+    np.testing.assert_allclose(ours.intercept_, ref.intercept_, atol=1e-5)
+    np.testing.assert_allclose(ours.predict_proba(x), ref.predict_proba(x), atol=1e-6)
+    np.testing.assert_array_equal(ours.predict(x), ref.predict(x))
+    np.testing.assert_allclose(ours.decision_function(x), ref.decision_function(x), atol=1e-4)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), k=st.integers(3, 5), C=st.floats(0.01, 100.0))
+def test_multinomial_gradient_and_hessian_vector_match_finite_differences(seed, k, C):
+    rng = np.random.default_rng(seed)
+    xd = np.column_stack([rng.standard_normal((20, 3)), np.ones(20)])
+    labels = np.r_[np.arange(k), rng.integers(0, k, 20 - k)]
+    f, g, hv, _ = logistic._multinomial_pieces(xd, labels, k, C, fit_intercept=True)
+    theta, v = rng.standard_normal(4 * k), rng.standard_normal(4 * k)
+    h = 1e-6
+    fd_grad = np.array([(f(theta + h * e) - f(theta - h * e)) / (2 * h) for e in np.eye(4 * k)])
+    np.testing.assert_allclose(g(theta), fd_grad, rtol=1e-5, atol=1e-5 * C)
+    fd_hv = (g(theta + h * v) - g(theta - h * v)) / (2 * h)
+    np.testing.assert_allclose(hv(theta, v), fd_hv, rtol=1e-5, atol=1e-5 * C)
+    # the objective is finite and its gradient exact at margins far beyond exp's range
+    big = 1e4 * theta
+    assert np.isfinite(f(big)) and np.all(np.isfinite(g(big)))
