@@ -5,10 +5,17 @@ nbval), so it only checks what Sphinx checks: cross-references, citations, the
 table of contents, directives. It builds from scratch into book/_build/check (the
 browser check then opens those pages), so that no warning is hidden by an
 incremental build.
+
+Figures are notebook outputs, so with execution off the figures named in cell metadata
+(``mystnb.figure.name``, referenced with ``{numref}``) do not exist, and Sphinx reports
+their references as undefined labels. Those warnings, and only for names that some cell
+really declares, are expected here; `make book` builds with the outputs and resolves them
+with warnings as errors.
 """
 
 from __future__ import annotations
 
+import json
 import pathlib
 import re
 import shutil
@@ -16,6 +23,32 @@ import subprocess
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def figure_names(book: pathlib.Path) -> set[str]:
+    """Names of the figures that notebook cells declare in their metadata."""
+    names = set()
+    for notebook in book.rglob("*.ipynb"):
+        if "_build" in notebook.parts:
+            continue
+        for cell in json.loads(notebook.read_text())["cells"]:
+            name = cell.get("metadata", {}).get("mystnb", {}).get("figure", {}).get("name")
+            if name:
+                names.add(name)
+    return names
+
+
+def problems(output: str, figures: set[str]) -> list[str]:
+    """The build's warning and error lines, less undefined references to declared figures."""
+    found = []
+    for line in output.splitlines():
+        if "WARNING" not in line and "ERROR" not in line:
+            continue
+        label = re.search(r"WARNING: undefined label: '([^']+)'", line)
+        if label and label.group(1) in figures:
+            continue
+        found.append(line)
+    return found
 
 
 def main() -> int:
@@ -33,12 +66,13 @@ def main() -> int:
     cfg.write_text(config)
     cmd = [
         str(pathlib.Path(sys.executable).parent / "jupyter-book"), "build", str(ROOT / "book"),
-        "--config", str(cfg), "--path-output", str(out), "-W", "--keep-going", "-q",
+        "--config", str(cfg), "--path-output", str(out), "--keep-going", "-q",
     ]
     result = subprocess.run(cmd, cwd=ROOT, text=True, capture_output=True)
     output = result.stdout + result.stderr
-    if result.returncode != 0 or "WARNING" in output or "ERROR" in output:
-        print(output)
+    found = problems(output, figure_names(ROOT / "book"))
+    if result.returncode != 0 or found:
+        print("\n".join(found) or output)
         print("check_book_build: the book build reported warnings or errors (above)", file=sys.stderr)
         return 1
     print(f"check_book_build: the book builds with no warnings (execution off) into {out / '_build' / 'html'}")
