@@ -11,7 +11,8 @@ STAMP := $(VENV)/.installed-$(KEY)
 WORKERS ?= 2
 export PYTHONHASHSEED := 0
 export TF_CPP_MIN_LOG_LEVEL := 3
-export MPLBACKEND := Agg
+# figures must reach the notebooks inline: a non-interactive backend from the caller hides them
+unexport MPLBACKEND
 
 .PHONY: setup chromium book test test-latest lab bench student lock clean
 

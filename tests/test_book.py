@@ -104,3 +104,27 @@ def test_module_does_not_import_tensorflow(module):
         pytest.skip(f"{module} does not exist yet")
     code = f"import sys, {module}; sys.exit(1 if 'tensorflow' in sys.modules or 'keras' in sys.modules else 0)"
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0, f"{module} imports TensorFlow"
+
+
+@pytest.mark.parametrize("name", ["07-signals/02-scale-space.ipynb", "08-probability/02-robustmax.ipynb"])
+def test_figure_cells_display_exactly_one_image(name):
+    """Executed as the book executes them, every figure cell shows one image and nothing else rich
+    (a second rich output would repeat the figure's label), and no untagged cell shows an image."""
+    import nbclient
+    import nbformat
+
+    path = BOOK / name
+    notebook = nbformat.read(path, as_version=4)
+    nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3",
+                            resources={"metadata": {"path": str(path.parent)}}).execute()
+    tagged = 0
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        rich = [out for out in cell.outputs if out.output_type in ("display_data", "execute_result")]
+        if cell.metadata.get("mystnb", {}).get("figure"):
+            tagged += 1
+            assert len(rich) == 1 and "image/png" in rich[0].data, (name, cell.source[:80], rich)
+        else:
+            assert not any("image/png" in out.data for out in rich), (name, "an image without a caption", cell.source[:80])
+    assert tagged > 0
