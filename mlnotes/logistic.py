@@ -17,8 +17,8 @@ L1 penalty :math:`\lVert w\rVert_1` through a proximal step), compiled with numb
 ``"liblinear"`` (LIBLINEAR's algorithms: Newton on the primal for L2, newGLMNET for L1, with
 its penalised intercept).
 
-With :math:`K > 2` classes ``"gd"``, ``"lbfgs"`` and ``"newton-cg"`` fit the multinomial
-(softmax) model, again scikit-learn's objective: one weight column and intercept per class,
+With :math:`K > 2` classes ``"gd"``, ``"lbfgs"``, ``"newton-cg"``, ``"sag"`` and ``"saga"`` fit
+the multinomial (softmax) model, again scikit-learn's objective: one weight column and intercept per class,
 
 .. math::
     F(W, b) = C \sum_{i=1}^n \Bigl(\log \sum_{k=1}^K e^{z_{ik}} - z_{i y_i}\Bigr)
@@ -42,7 +42,7 @@ from mlnotes.probability import logsumexp, softmax
 __all__ = ["LogisticRegression", "logistic_gradient", "logistic_hessian_vector", "logistic_objective"]
 
 SOLVERS = ("gd", "lbfgs", "newton-cg", "newton-cholesky", "sag", "saga", "liblinear")
-MULTINOMIAL_SOLVERS = ("gd", "lbfgs", "newton-cg")
+MULTINOMIAL_SOLVERS = ("gd", "lbfgs", "newton-cg", "sag", "saga")
 
 
 def _design(x: np.ndarray, fit_intercept: bool) -> np.ndarray:
@@ -50,7 +50,10 @@ def _design(x: np.ndarray, fit_intercept: bool) -> np.ndarray:
 
 
 def _pieces(xd: np.ndarray, y01: np.ndarray, C: float, fit_intercept: bool, l2: bool = True):
-    """F, its gradient, Hessian-vector product and Hessian on the design matrix ``xd``."""
+    """F, its gradient, Hessian-vector products and Hessian on the design matrix ``xd``.
+
+    ``hv(t)`` returns the map v -> H(t) v, with the curvature weights computed once, so that
+    the many products of one conjugate-gradient solve cost two matrix-vector products each."""
     s = 2 * y01 - 1
     mask = np.ones(xd.shape[1])
     if fit_intercept:
@@ -63,9 +66,10 @@ def _pieces(xd: np.ndarray, y01: np.ndarray, C: float, fit_intercept: bool, l2: 
     def g(t):
         return C * xd.T @ (expit(xd @ t) - y01) + lam * t
 
-    def hv(t, v):
+    def hv(t):
         p = expit(xd @ t)
-        return C * xd.T @ (p * (1 - p) * (xd @ v)) + lam * v
+        weights = C * p * (1 - p)
+        return lambda v: xd.T @ (weights * (xd @ v)) + lam * v
 
     def hess(t):
         p = expit(xd @ t)
@@ -75,8 +79,9 @@ def _pieces(xd: np.ndarray, y01: np.ndarray, C: float, fit_intercept: bool, l2: 
 
 
 def _multinomial_pieces(xd: np.ndarray, labels: np.ndarray, k: int, C: float, fit_intercept: bool, l2: bool = True):
-    """The softmax model's F, gradient and Hessian-vector product, on theta = W.ravel()
-    where W (rows: features, then the intercept; columns: classes) has shape (p, k)."""
+    """The softmax model's F, gradient and Hessian-vector products (``hv(t)`` is the map
+    v -> H(t) v), on theta = W.ravel() where W (rows: features, then the intercept; columns:
+    classes) has shape (p, k)."""
     n, p = xd.shape
     onehot = np.eye(k)[labels]
     lam = np.ones((p, 1))
@@ -93,12 +98,17 @@ def _multinomial_pieces(xd: np.ndarray, labels: np.ndarray, k: int, C: float, fi
         w = t.reshape(p, k)
         return (C * xd.T @ (softmax(xd @ w, axis=1) - onehot) + lam * w).ravel()
 
-    def hv(t, v):
-        # the softmax Jacobian applied row by row: diag(p) z - p (p . z)
-        prob, vv = softmax(xd @ t.reshape(p, k), axis=1), v.reshape(p, k)
-        z = xd @ vv
-        r = prob * (z - np.sum(prob * z, axis=1, keepdims=True))
-        return (C * xd.T @ r + lam * vv).ravel()
+    def hv(t):
+        prob = softmax(xd @ t.reshape(p, k), axis=1)
+
+        def product(v):
+            # the softmax Jacobian applied row by row: diag(p) z - p (p . z)
+            vv = v.reshape(p, k)
+            z = xd @ vv
+            r = prob * (z - np.sum(prob * z, axis=1, keepdims=True))
+            return (C * xd.T @ r + lam * vv).ravel()
+
+        return product
 
     return f, g, hv, None
 
@@ -145,7 +155,7 @@ def logistic_hessian_vector(theta: Any, v: Any, x: Any, y: Any, C: float = 1.0, 
     vv = as_array(v, "v", ndim=1)
     if vv.shape != t.shape:
         raise ValueError(f"v must have theta's shape {t.shape}; got {vv.shape}")
-    return _pieces(xd, y01, C, fit_intercept)[2](t, vv)
+    return _pieces(xd, y01, C, fit_intercept)[2](t)(vv)
 
 
 def _check_data(x: Any, y: Any, classes: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -260,6 +270,7 @@ class LogisticRegression:
         if self.penalty == "l1":
             smooth = f
             l1_mask = np.r_[np.ones(xs.shape[1]), np.full(int(self.fit_intercept), float(liblinear))]
+            l1_mask = np.repeat(l1_mask, k if k > 2 else 1)  # theta holds one column per class
 
             def f(t):  # noqa: F811 - the L1 objective, for the history only
                 return smooth(t) + float(np.sum(np.abs(l1_mask * t)))
@@ -274,7 +285,7 @@ class LogisticRegression:
             return self.history_["grad_norm"][-1] <= self.tol
 
         if self.solver in ("sag", "saga"):
-            theta, self.n_iter_, self.converged_ = self._sag(xd, ys, f, g, record)
+            theta, self.n_iter_, self.converged_ = self._sag(xd, ys, k, f, g, record)
         elif liblinear and self.penalty == "l1":
             theta, self.n_iter_, self.converged_ = self._newglmnet(xd, ys, record)
         elif liblinear:
@@ -348,24 +359,29 @@ class LogisticRegression:
                 return t, it
         return t, self.max_iter
 
-    def _sag(self, xd, y, f, g, record):
-        """SAG / SAGA epochs (compiled), with scikit-learn's scaling: F/(C n) is minimised."""
+    def _sag(self, xd, y, k, f, g, record):
+        """SAG / SAGA epochs (compiled), with scikit-learn's scaling: F/(C n) is minimised.
+
+        The weights are a (d, m) matrix and the intercepts an m-vector, m = 1 for the binary
+        model (sigmoid) and m = k classes for the multinomial one (softmax)."""
         n = xd.shape[0]
         d = xd.shape[1] - int(self.fit_intercept)
+        m = k if k > 2 else 1
         x = np.ascontiguousarray(xd[:, :d])
         alpha = 1.0 / (self.C * n) if self.penalty == "l2" else 0.0
         beta = 1.0 / (self.C * n) if self.penalty == "l1" else 0.0
-        # step 1/L_max for the per-sample losses (curvature <= (|x_i|^2 + intercept)/4), as scikit-learn
-        step = 1.0 / (0.25 * (np.max(np.sum(x**2, axis=1)) + self.fit_intercept) + alpha)
-        w, b = np.zeros(d), np.zeros(1)
-        memory, sum_grad, sum_b = np.zeros(n), np.zeros(d), np.zeros(1)
+        # step 1/L_max for the per-sample losses: curvature <= (|x_i|^2 + intercept) times
+        # 1/4 (logistic) or 1/2 (softmax)
+        step = 1.0 / (self._curvature * (np.max(np.sum(x**2, axis=1)) + self.fit_intercept) + alpha)
+        w, b = np.zeros((d, m)), np.zeros(m)
+        memory, sum_grad, sum_b = np.zeros((n, m)), np.zeros((d, m)), np.zeros(m)
         seen = np.zeros(n, dtype=np.bool_)
         rng_state = np.array([12345], dtype=np.int64)
         for epoch in range(1, self.max_iter + 1):
             w_prev = w.copy()
             _sag_epoch(x, y, w, b, memory, sum_grad, sum_b, seen, alpha, beta, step,
                        self.solver == "saga", self.fit_intercept, rng_state)
-            theta = np.r_[w, b] if self.fit_intercept else w.copy()
+            theta = (np.vstack([w, b]) if self.fit_intercept else w).ravel()
             record(theta, g(theta))
             if np.max(np.abs(w - w_prev)) <= self.tol * max(np.max(np.abs(w)), 1e-300):
                 return theta, epoch, True
@@ -433,8 +449,9 @@ class LogisticRegression:
             r = -grad.copy()
             p = r.copy()
             tol = min(0.5, np.sqrt(np.linalg.norm(grad))) * np.linalg.norm(grad)
+            product = hv(t)
             for _ in range(200):
-                hp = hv(t, p)
+                hp = product(p)
                 alpha = (r @ r) / (p @ hp)
                 d += alpha * p
                 r_new = r - alpha * hp
@@ -478,45 +495,64 @@ class LogisticRegression:
 def _sag_epoch(x, y, w, b, memory, sum_grad, sum_b, seen, alpha, beta, step, saga, fit_intercept, rng_state):
     """One epoch (n random samples) of SAG or SAGA, updating the arrays in place.
 
-    ``memory[i]`` is the last loss derivative seen for sample i, so the stored gradient of
-    sample i is ``memory[i] * x_i``; ``sum_grad`` is their sum. SAG steps along the average
-    of the stored gradients; SAGA along the unbiased estimate new - old + average, then
-    applies the L1 proximal step (soft thresholding) when ``beta > 0``.
+    ``w`` is (d, m): one column for the binary model, one per class for the multinomial one.
+    ``memory[i]`` holds the last derivative of sample i's loss with respect to its m scores
+    (sigmoid minus label, or softmax minus one-hot), so its stored gradient is
+    ``outer(x_i, memory[i])``; ``sum_grad`` is their sum. SAG steps along the average of the
+    stored gradients; SAGA along the unbiased estimate new - old + average, then applies the
+    L1 proximal step (soft thresholding) when ``beta > 0``.
     """
     n, d = x.shape
+    m = w.shape[1]
+    z = np.empty(m)
+    delta = np.empty(m)
     n_seen = 0
     for i in range(n):
         n_seen += seen[i]
     for _ in range(n):
         rng_state[0] = (rng_state[0] * 6364136223846793005 + 1442695040888963407) & 0x7FFFFFFFFFFFFFFF
         i = (rng_state[0] >> 17) % n
-        z = b[0]
-        for j in range(d):
-            z += x[i, j] * w[j]
-        g_new = 1.0 / (1.0 + np.exp(-z)) - y[i] if z >= 0 else np.exp(z) / (1.0 + np.exp(z)) - y[i]
-        delta = g_new - memory[i]
-        memory[i] = g_new
+        for c in range(m):
+            z[c] = b[c]
+            for j in range(d):
+                z[c] += x[i, j] * w[j, c]
+        if m == 1:  # sigmoid, written so that exp never overflows
+            e = np.exp(-abs(z[0]))
+            g_new = (1.0 / (1.0 + e) if z[0] >= 0 else e / (1.0 + e)) - y[i]
+            delta[0] = g_new - memory[i, 0]
+            memory[i, 0] = g_new
+        else:  # softmax with the max shift, minus the one-hot label
+            top = z.max()
+            total = 0.0
+            for c in range(m):
+                z[c] = np.exp(z[c] - top)
+                total += z[c]
+            for c in range(m):
+                g_new = z[c] / total - (1.0 if c == int(y[i]) else 0.0)
+                delta[c] = g_new - memory[i, c]
+                memory[i, c] = g_new
         if not seen[i]:
             seen[i] = True
             n_seen += 1
-        if saga:
-            for j in range(d):
-                estimate = delta * x[i, j] + sum_grad[j] / n + alpha * w[j]
-                w[j] -= step * estimate
-                if beta > 0.0:  # proximal step of step * beta * |w_j|
-                    shrink = step * beta
-                    w[j] = w[j] - shrink if w[j] > shrink else (w[j] + shrink if w[j] < -shrink else 0.0)
-                sum_grad[j] += delta * x[i, j]
-            if fit_intercept:
-                b[0] -= step * (delta + sum_b[0] / n)
-                sum_b[0] += delta
-        else:
-            for j in range(d):
-                sum_grad[j] += delta * x[i, j]
-                w[j] = w[j] * (1.0 - step * alpha) - step * sum_grad[j] / n_seen
-            if fit_intercept:
-                sum_b[0] += delta
-                b[0] -= step * sum_b[0] / n_seen
+        for c in range(m):
+            if saga:
+                for j in range(d):
+                    estimate = delta[c] * x[i, j] + sum_grad[j, c] / n + alpha * w[j, c]
+                    w[j, c] -= step * estimate
+                    if beta > 0.0:  # proximal step of step * beta * |w_jc|
+                        shrink = step * beta
+                        w[j, c] = w[j, c] - shrink if w[j, c] > shrink else (w[j, c] + shrink if w[j, c] < -shrink else 0.0)
+                    sum_grad[j, c] += delta[c] * x[i, j]
+                if fit_intercept:
+                    b[c] -= step * (delta[c] + sum_b[c] / n)
+                    sum_b[c] += delta[c]
+            else:
+                for j in range(d):
+                    sum_grad[j, c] += delta[c] * x[i, j]
+                    w[j, c] = w[j, c] * (1.0 - step * alpha) - step * sum_grad[j, c] / n_seen
+                if fit_intercept:
+                    sum_b[c] += delta[c]
+                    b[c] -= step * sum_b[c] / n_seen
 
 
 def _l1_violation(theta: np.ndarray, grad: np.ndarray) -> np.ndarray:
