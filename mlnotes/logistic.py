@@ -17,8 +17,8 @@ L1 penalty :math:`\lVert w\rVert_1` through a proximal step), compiled with numb
 ``"liblinear"`` (LIBLINEAR's algorithms: Newton on the primal for L2, newGLMNET for L1, with
 its penalised intercept).
 
-With :math:`K > 2` classes ``"gd"``, ``"lbfgs"``, ``"newton-cg"``, ``"sag"`` and ``"saga"`` fit
-the multinomial (softmax) model, again scikit-learn's objective: one weight column and intercept per class,
+With :math:`K > 2` classes every solver but ``"liblinear"`` fits the multinomial (softmax)
+model, again scikit-learn's objective: one weight column and intercept per class,
 
 .. math::
     F(W, b) = C \sum_{i=1}^n \Bigl(\log \sum_{k=1}^K e^{z_{ik}} - z_{i y_i}\Bigr)
@@ -42,7 +42,7 @@ from mlnotes.probability import logsumexp, softmax
 __all__ = ["LogisticRegression", "logistic_gradient", "logistic_hessian_vector", "logistic_objective"]
 
 SOLVERS = ("gd", "lbfgs", "newton-cg", "newton-cholesky", "sag", "saga", "liblinear")
-MULTINOMIAL_SOLVERS = ("gd", "lbfgs", "newton-cg", "sag", "saga")
+MULTINOMIAL_SOLVERS = ("gd", "lbfgs", "newton-cg", "newton-cholesky", "sag", "saga")
 
 
 def _design(x: np.ndarray, fit_intercept: bool) -> np.ndarray:
@@ -110,7 +110,26 @@ def _multinomial_pieces(xd: np.ndarray, labels: np.ndarray, k: int, C: float, fi
 
         return product
 
-    return f, g, hv, None
+    def hess(t):
+        """The full (p k) x (p k) Hessian, made invertible along the directions it cannot see.
+
+        Adding one number to every class's weight for an unpenalised row (the intercepts,
+        or all rows without a penalty) changes no probability, so H is singular there. The
+        gradient has no component along those directions either, so adding ones(k, k) / k
+        on those rows' diagonal blocks makes H positive definite without changing the
+        Newton step anywhere else."""
+        prob = softmax(xd @ t.reshape(p, k), axis=1)
+        h = np.empty((p, k, p, k))
+        for a in range(k):
+            for b in range(a, k):
+                weight = prob[:, a] * ((a == b) - prob[:, b])
+                h[:, a, :, b] = C * (xd.T * weight) @ xd
+                h[:, b, :, a] = h[:, a, :, b].T
+        for j in range(p):
+            h[j, :, j, :] += lam[j, 0] * np.eye(k) + (lam[j, 0] == 0.0) * np.ones((k, k)) / k
+        return h.reshape(p * k, p * k)
+
+    return f, g, hv, hess
 
 
 def logistic_objective(theta: Any, x: Any, y: Any, C: float = 1.0, fit_intercept: bool = True,

@@ -141,7 +141,7 @@ def test_bad_inputs():
     with pytest.raises(ValueError, match="at least two classes"):
         logistic.LogisticRegression().fit(x, np.zeros(len(x)))
     with pytest.raises(ValueError, match="y has 3 classes: the multinomial model needs solver in"):
-        logistic.LogisticRegression(solver="newton-cholesky").fit(x, np.arange(len(x)) % 3)
+        logistic.LogisticRegression(solver="liblinear").fit(x, np.arange(len(x)) % 3)
     with pytest.raises(ValueError, match="y must have shape"):
         logistic.LogisticRegression().fit(x, y[:-1])
     with pytest.raises(ValueError, match="x must be finite"):
@@ -158,8 +158,8 @@ MULTICLASS = {name: (StandardScaler().fit_transform(loader(return_X_y=True)[0]),
 
 # the first-order solvers are left out on the digits: they need thousands of epochs there
 @pytest.mark.parametrize(("name", "solver"), [(name, solver) for name in MULTICLASS
-                                              for solver in ("lbfgs", "newton-cg", "gd", "sag", "saga")
-                                              if name != "digits" or solver in ("lbfgs", "newton-cg")])
+                                              for solver in ("lbfgs", "newton-cg", "newton-cholesky", "gd", "sag", "saga")
+                                              if name != "digits" or solver in ("lbfgs", "newton-cg", "newton-cholesky")])
 @pytest.mark.parametrize("C", [0.1, 1.0])
 def test_multinomial_reaches_scikit_learns_optimum(name, solver, C):
     x, y = MULTICLASS[name]
@@ -182,13 +182,18 @@ def test_multinomial_gradient_and_hessian_vector_match_finite_differences(seed, 
     rng = np.random.default_rng(seed)
     xd = np.column_stack([rng.standard_normal((20, 3)), np.ones(20)])
     labels = np.r_[np.arange(k), rng.integers(0, k, 20 - k)]
-    f, g, hv, _ = logistic._multinomial_pieces(xd, labels, k, C, fit_intercept=True)
+    f, g, hv, hess = logistic._multinomial_pieces(xd, labels, k, C, fit_intercept=True)
     theta, v = rng.standard_normal(4 * k), rng.standard_normal(4 * k)
     h = 1e-6
     fd_grad = np.array([(f(theta + h * e) - f(theta - h * e)) / (2 * h) for e in np.eye(4 * k)])
     np.testing.assert_allclose(g(theta), fd_grad, rtol=1e-5, atol=1e-5 * C)
     fd_hv = (g(theta + h * v) - g(theta - h * v)) / (2 * h)
     np.testing.assert_allclose(hv(theta)(v), fd_hv, rtol=1e-5, atol=1e-5 * C)
+    # the full Hessian is the same operator, plus ones(k, k) / k on the unpenalised intercept row
+    fix = np.zeros((4, k))
+    fix[-1] = v.reshape(4, k)[-1].mean()
+    np.testing.assert_allclose(hess(theta) @ v, hv(theta)(v) + fix.ravel(), rtol=1e-10, atol=1e-10 * C)
+    assert np.all(np.linalg.eigvalsh(hess(theta)) > 0)
     # the objective is finite and its gradient exact at margins far beyond exp's range
     big = 1e4 * theta
     assert np.isfinite(f(big)) and np.all(np.isfinite(g(big)))
