@@ -37,7 +37,12 @@ chromium:
 	  else echo "The browser check needs Chromium: sudo apt-get install chromium"; exit 1; fi; }
 
 ## make book: execute every notebook, build the HTML book (warnings as errors), open every page in Chromium.
+# The execution cache knows only the notebooks' code: when the package, the benchmarks or the
+# environment change, cached outputs would be stale, so the cache is dropped.
+CODE_KEY := $(shell cat $(sort $(wildcard mlnotes/*.py benchmarks/*.py)) requirements/lock.txt | sha256sum | cut -c1-16)
 book: $(STAMP) chromium
+	@test -f book/_build/.code-$(CODE_KEY) || { rm -rf book/_build/.jupyter_cache book/_build/.code-*; \
+	  mkdir -p book/_build && touch book/_build/.code-$(CODE_KEY); }
 	rm -rf book/_build/html book/_build/.doctrees book/_build/jupyter_execute
 	$(BIN)/jupyter-book build book/ --path-output book -W --keep-going
 	$(BIN)/python tools/check_html.py book/_build/html

@@ -33,7 +33,7 @@ def run(size: str = "full") -> list[dict[str, object]]:
         ours = timing.best_seconds(lambda: ours_model.fit(x, y), number=1, repeat=3)
         gap = np.abs(ours_model.coef_ - ref_model.coef_).max()
         rows.append({
-            "benchmark": f"logistic regression, {solver} ({penalty}), {n}x{d} (max coef diff {gap:.0e})",
+            "benchmark": f"logistic regression {n}x{d}, {solver} ({penalty.upper()}); max coef diff {gap:.0e}",
             "baseline": f"scikit-learn {solver}",
             "baseline_ms": 1e3 * ref,
             "ours": f"mlnotes {solver}",

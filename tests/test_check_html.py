@@ -14,11 +14,17 @@ import check_html  # noqa: E402
 pytestmark = pytest.mark.skipif(check_html.find_chromium() is None, reason="needs Chromium (make test installs it)")
 
 HEAD = "<head><link rel='icon' href='data:,'></head>"  # no favicon request: only the deliberate defects
-GOOD = f"<html>{HEAD}<body><main><h1>Fine</h1><p>Nothing wrong here.</p></main></body></html>"
+GOOD = (f"<html>{HEAD}<body><main><h1>Fine</h1><p>Nothing wrong here.</p>"
+        "<pre>| a table | in a code listing |\n| --- | --- |</pre></main></body></html>")
 PAGES = {
     "console.html": f"<html>{HEAD}<body><main><p>x</p><script>throw new Error('deliberate')</script></main></body></html>",
     "image.html": f"<html>{HEAD}<body><main><img src='missing.png'></main></body></html>",
     "math.html": f"<html>{HEAD}<body><main><div class='math'>$$ x^2 $$</div></main></body></html>",
+    "wide.html": f"<html>{HEAD}<body><main><mjx-container display='true' style='display:block; overflow-x:auto; "
+                 "width:200px'><span style='display:inline-block; width:900px'>a + b</span></mjx-container>"
+                 "</main></body></html>",
+    "table.html": f"<html>{HEAD}<body><main><p>| a | b | | --- | ---: | | 1 | 2 |</p>"
+                  "<pre>| shown | on purpose |\n| --- | --- |</pre></main></body></html>",
 }
 
 
@@ -41,6 +47,8 @@ def test_a_clean_site_passes(tmp_path, capsys):
     ("console.html", "console error"),
     ("image.html", "image did not load"),
     ("math.html", "MathJax did not start"),
+    ("table.html", "a Markdown table was not rendered"),
+    ("wide.html", "display equation wider than the text column"),
 ])
 def test_each_defect_is_reported(tmp_path, capsys, monkeypatch, page, expected):
     monkeypatch.setattr(check_html, "MATHJAX_TIMEOUT_MS", 2000)

@@ -4,7 +4,10 @@
 
 For each page: no console errors and no uncaught page errors; every image loaded;
 where the page has mathematics, MathJax typeset it (``mjx-container`` elements, no raw
-``$$`` left); notebook pages show the launch and download buttons. The search page
+``$$`` left); no Markdown table left unrendered (a notebook's Markdown output shown as
+``| a | b |`` text); no display equation wider than the text column at a laptop's window
+size (it would be cut off behind a scroll bar); notebook pages show the launch and download
+buttons. The search page
 must return results for a word the book contains. Pages are served from 127.0.0.1
 only; Chromium runs with the flags a closed network needs (no background
 networking, no component updates, no sync), so it makes no outside connections.
@@ -16,6 +19,7 @@ import argparse
 import functools
 import http.server
 import pathlib
+import re
 import shutil
 import sys
 import threading
@@ -31,7 +35,20 @@ CHROMIUM_FLAGS = [
     "--disable-dev-shm-usage",
 ]
 SKIP = {"genindex.html", "search.html"}
-MATHJAX_TIMEOUT_MS = 60_000  # a loaded CI machine can take a while to typeset a long page
+MATHJAX_TIMEOUT_MS = 60_000
+VIEWPORT = {"width": 1280, "height": 900}  # a laptop's browser window: the page shows its table of contents
+# typeset display equations whose content is wider than the space the page gives them
+WIDE_EQUATIONS = """() => Array.from(document.querySelectorAll('mjx-container[display="true"]'))
+  .filter(m => m.scrollWidth > m.clientWidth + 1)
+  .map(m => m.textContent.slice(0, 50))"""
+# the separator row of a pipe table, as text: the table was not rendered
+RAW_TABLE = re.compile(r"\|\s*:?(-{3,}|—):?\s*\|")
+# the page's prose and outputs, without code listings (which may show table syntax on purpose)
+TEXT_WITHOUT_CODE = """() => {
+  const main = document.querySelector("main").cloneNode(true);
+  main.querySelectorAll("pre, code").forEach(e => e.remove());
+  return main.innerText;
+}"""  # a loaded CI machine can take a while to typeset a long page
 
 
 def find_chromium() -> str | None:
@@ -77,6 +94,9 @@ def check_page(page, url: str, is_notebook: bool) -> list[str]:
         main_text = page.locator("main").inner_text()
         if "$$" in main_text:
             problems.append("raw $$ left in the page text")
+    problems += [f"display equation wider than the text column: {text}..." for text in page.evaluate(WIDE_EQUATIONS)]
+    if RAW_TABLE.search(page.evaluate(TEXT_WITHOUT_CODE)):
+        problems.append("a Markdown table was not rendered (raw | --- | text)")
     broken = page.evaluate(
         "Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)"
     )
@@ -113,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
             browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
             for path in pages:
                 rel = path.relative_to(root).as_posix()
-                page = browser.new_page()
+                page = browser.new_page(viewport=VIEWPORT)
                 if rel == "index.html":  # Jupyter Book's root page only redirects to the first chapter
                     page.goto(f"{base}/{rel}", timeout=30_000)
                     try:
