@@ -23,6 +23,8 @@ PAGES = {
     "wide.html": f"<html>{HEAD}<body><main><mjx-container display='true' style='display:block; overflow-x:auto; "
                  "width:200px'><span style='display:inline-block; width:900px'>a + b</span></mjx-container>"
                  "</main></body></html>",
+    "stderr.html": f"<html>{HEAD}<body><main><div class='output stderr'><pre>UserWarning: noisy</pre></div>"
+                   "</main></body></html>",
     "table.html": f"<html>{HEAD}<body><main><p>| a | b | | --- | ---: | | 1 | 2 |</p>"
                   "<pre>| shown | on purpose |\n| --- | --- |</pre></main></body></html>",
 }
@@ -49,6 +51,7 @@ def test_a_clean_site_passes(tmp_path, capsys):
     ("math.html", "MathJax did not start"),
     ("table.html", "a Markdown table was not rendered"),
     ("wide.html", "display equation wider than the text column"),
+    ("stderr.html", "stderr output shown to the reader: UserWarning: noisy"),
 ])
 def test_each_defect_is_reported(tmp_path, capsys, monkeypatch, page, expected):
     monkeypatch.setattr(check_html, "MATHJAX_TIMEOUT_MS", 2000)

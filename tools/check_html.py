@@ -6,8 +6,8 @@ For each page: no console errors and no uncaught page errors; every image loaded
 where the page has mathematics, MathJax typeset it (``mjx-container`` elements, no raw
 ``$$`` left); no Markdown table left unrendered (a notebook's Markdown output shown as
 ``| a | b |`` text); no display equation wider than the text column at a laptop's window
-size (it would be cut off behind a scroll bar); notebook pages show the launch and download
-buttons. The search page
+size (it would be cut off behind a scroll bar); no cell output on stderr (a warning or a log
+line that reached the reader); notebook pages show the launch and download buttons. The search page
 must return results for a word the book contains. Pages are served from 127.0.0.1
 only; Chromium runs with the flags a closed network needs (no background
 networking, no component updates, no sync), so it makes no outside connections.
@@ -95,6 +95,8 @@ def check_page(page, url: str, is_notebook: bool) -> list[str]:
         if "$$" in main_text:
             problems.append("raw $$ left in the page text")
     problems += [f"display equation wider than the text column: {text}..." for text in page.evaluate(WIDE_EQUATIONS)]
+    for text in page.locator(".output.stderr").all_inner_texts():
+        problems.append(f"stderr output shown to the reader: {text.strip()[:80]}")
     if RAW_TABLE.search(page.evaluate(TEXT_WITHOUT_CODE)):
         problems.append("a Markdown table was not rendered (raw | --- | text)")
     broken = page.evaluate(
