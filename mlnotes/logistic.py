@@ -419,16 +419,15 @@ class LogisticRegression:
         n, d = x.shape
         s = 2.0 * y - 1.0
         theta, margin = np.zeros(d), np.zeros(n)
-        nu, sigma, inner_eps, start_violation, largest_old = 1e-12, 0.01, 1.0, None, np.inf
+        nu, sigma, inner_eps, largest_old = 1e-12, 0.01, 1.0, np.inf
+        grad = self.C * (x.T @ (expit(margin) - y))
+        start_violation = _l1_violation(theta, grad).sum()
         for it in range(1, self.max_iter + 1):
-            p = expit(margin)
-            grad = self.C * (x.T @ (p - y))
-            curvature = self.C * p * (1.0 - p)
             violation = _l1_violation(theta, grad)
-            if start_violation is None:
-                start_violation = violation.sum()
             if violation.sum() <= self.tol * start_violation:
                 return theta, it - 1, True
+            p = expit(margin)
+            curvature = self.C * p * (1.0 - p)
             active = np.flatnonzero((theta != 0) | (np.abs(grad) >= 1.0 - largest_old / n))
             largest_old = violation[active].max()
             new, xtd = theta.copy(), np.zeros(n)
@@ -439,15 +438,16 @@ class LogisticRegression:
             step = new - theta
             base = self.C * np.logaddexp(0.0, -s * margin).sum() + np.abs(theta).sum()
             decrease = grad @ step + np.abs(new).sum() - np.abs(theta).sum()
-            alpha = 1.0
-            for _ in range(20):
+            for alpha in 0.5 ** np.arange(20):
                 trial_margin = margin + alpha * xtd
                 trial = self.C * np.logaddexp(0.0, -s * trial_margin).sum() + np.abs(theta + alpha * step).sum()
                 # sufficient decrease, or a change below the float resolution of the objective
                 if trial - base <= sigma * alpha * decrease or abs(trial - base) <= 1e-13 * base:
                     break
-                alpha *= 0.5
+            else:  # no step decreases the objective: we are at the optimum to float precision
+                return theta, it, False
             theta, margin = theta + alpha * step, trial_margin
+            grad = self.C * (x.T @ (expit(margin) - y))
             record(theta, grad)
         return theta, self.max_iter, False
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import pathlib
 import sys
 
@@ -29,11 +30,10 @@ def test_the_books_figures_have_unique_names_and_captions():
     for notebook in sorted((ROOT / "book").rglob("*.ipynb")):
         if "_build" in notebook.parts:
             continue
-        for cell in check_book_build.json.loads(notebook.read_text())["cells"]:
+        for cell in json.loads(notebook.read_text())["cells"]:
             figure = cell.get("metadata", {}).get("mystnb", {}).get("figure")
             if figure is not None:
                 assert figure.get("name", "").startswith("fig-"), (notebook, figure)
                 assert len(figure.get("caption", "")) > 20, (notebook, figure)
                 names.append(figure["name"])
     assert len(names) == len(set(names)), sorted(names)
-    assert set(names) == check_book_build.figure_names(ROOT / "book")
