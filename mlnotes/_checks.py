@@ -15,10 +15,17 @@ import numpy as np
 
 __all__ = [
     "as_array",
+    "check_axis",
+    "check_bool",
     "check_callable",
     "check_choice",
+    "check_finite_output",
+    "check_fitted",
     "check_int",
+    "check_positive_ints",
     "check_real",
+    "check_same_length",
+    "check_seed",
     "check_shape",
 ]
 
@@ -145,3 +152,86 @@ def check_callable(value: Any, name: str) -> Callable[..., Any]:
     if not callable(value):
         raise TypeError(f"{name} must be callable; got {_describe(value)}")
     return value
+
+
+def check_bool(value: Any, name: str) -> bool:
+    """Check that ``value`` is a boolean (``True``/``False`` or ``np.bool_``); strings and 0/1 are refused.
+
+    ``fit_intercept="no"`` is truthy in Python; refusing it stops a silent misreading.
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False; got {_describe(value)}")
+    return bool(value)
+
+
+def check_seed(value: Any, name: str = "seed", *, allow_none: bool = False) -> int | None:
+    """Check a random seed: a non-negative integer (or ``None`` when ``allow_none``)."""
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (Integral, np.integer)):
+        want = "a non-negative integer or None" if allow_none else "a non-negative integer"
+        raise TypeError(f"{name} must be {want}; got {_describe(value)}")
+    if int(value) < 0:
+        raise ValueError(f"{name} must be a non-negative integer; got {int(value)}")
+    return int(value)
+
+
+def check_positive_ints(value: Any, name: str, *, min_len: int = 1) -> tuple[int, ...]:
+    """Check a sequence of positive integers (layer widths, sizes); return it as a tuple."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, (Sequence, np.ndarray)):
+        raise TypeError(f"{name} must be a sequence of positive integers; got {_describe(value)}")
+    items = list(value)
+    if len(items) < min_len:
+        raise ValueError(f"{name} must have at least {min_len} entr{'y' if min_len == 1 else 'ies'}; got {items!r}")
+    out = []
+    for i, item in enumerate(items):
+        if isinstance(item, bool) or not isinstance(item, (Integral, np.integer)):
+            raise TypeError(f"{name} must be a sequence of positive integers; got {_describe(item)} at position {i}")
+        if int(item) < 1:
+            raise ValueError(f"{name} must be a sequence of positive integers; got {int(item)} at position {i}")
+        out.append(int(item))
+    return tuple(out)
+
+
+def check_same_length(a: np.ndarray, a_name: str, b: np.ndarray, b_name: str) -> None:
+    """Check that ``b`` has as many samples (first-axis entries) as ``a``.
+
+    One wording for one mistake: ``"y must have 100 samples, as many as X; got 99"``.
+    """
+    na, nb = np.shape(a)[0] if np.ndim(a) else 1, np.shape(b)[0] if np.ndim(b) else 1
+    if na != nb:
+        raise ValueError(f"{b_name} must have {na} samples, as many as {a_name}; got {nb}")
+
+
+def check_axis(axis: Any, ndim: int, name: str = "axis") -> int:
+    """Check an axis index for an array of ``ndim`` dimensions; return it as a non-negative int."""
+    if isinstance(axis, bool) or not isinstance(axis, (Integral, np.integer)):
+        raise TypeError(f"{name} must be an integer; got {_describe(axis)}")
+    if not -ndim <= int(axis) < ndim:
+        raise ValueError(f"{name} must lie in [{-ndim}, {ndim - 1}] for an array of {ndim} dimension(s); "
+                         f"got {int(axis)}")
+    return int(axis) % ndim
+
+
+def check_fitted(estimator: Any, attribute: str) -> None:
+    """Refuse to use an estimator before ``fit``: ``attribute`` is set by ``fit``."""
+    if getattr(estimator, attribute, None) is None:
+        raise ValueError(f"this {type(estimator).__name__} is not fitted yet; call fit(X, y) first")
+
+
+def check_finite_output(value: Any, name: str, where: str = "") -> np.ndarray:
+    """Check what a user's function returned: numeric and finite.
+
+    ``name`` describes the call (e.g. ``"f(z)"``); ``where`` adds the point, so that
+    ``1 / z`` at ``z = 0`` is refused with ``"f(z) must be finite; got inf at z = 0j"``.
+    """
+    try:
+        arr = np.asarray(value)
+    except Exception as exc:  # objects NumPy cannot convert
+        raise TypeError(f"{name} must return a numeric value; got {_describe(value)} ({exc})") from None
+    if arr.dtype.kind not in "biufc":
+        raise TypeError(f"{name} must return a numeric value; got dtype {arr.dtype}")
+    if arr.dtype.kind in "fc" and not np.all(np.isfinite(arr)):
+        at = f" at {where}" if where else ""
+        raise ValueError(f"{name} must be finite; got {arr if arr.ndim == 0 else 'NaN or inf'}{at}")
+    return arr
