@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from mlnotes._checks import as_array, check_callable, check_choice, check_int, check_real
+from mlnotes.networks import make_mlp
 from mlnotes.tf_env import keras, tf
 
 __all__ = [
@@ -39,45 +40,6 @@ def _as_tensor(x: Any, name: str, *, ndim: int | Sequence[int]) -> tf.Tensor:
     if isinstance(x, tf.Tensor):
         x = x.numpy()
     return tf.convert_to_tensor(as_array(x, name, ndim=ndim, dtype=dtype, min_size=1))
-
-
-def make_mlp(
-    n_inputs: int,
-    n_outputs: int,
-    hidden: Sequence[int] = (32, 32),
-    activation: str = "tanh",
-    seed: int = 0,
-) -> keras.Sequential:
-    """A fully connected network ``R^n_inputs -> R^n_outputs`` with a linear output layer.
-
-    Parameters
-    ----------
-    n_inputs, n_outputs : int
-        Input and output dimensions.
-    hidden : sequence of int, default (32, 32)
-        Widths of the hidden layers.
-    activation : str, default "tanh"
-        Any Keras activation name ("relu", "tanh", "softplus", "gelu", ...).
-    seed : int, default 0
-        Seed of the Glorot-uniform weight initialisation, so the same call gives
-        the same network.
-
-    Returns
-    -------
-    keras.Sequential
-        Built (its weights exist), not compiled.
-    """
-    n_inputs = check_int(n_inputs, "n_inputs", low=1)
-    n_outputs = check_int(n_outputs, "n_outputs", low=1)
-    widths = [check_int(w, "hidden[i]", low=1) for w in hidden]
-    keras.activations.get(activation)  # raises ValueError naming an unknown activation
-    layers: list[Any] = [keras.Input(shape=(n_inputs,))]
-    for i, width in enumerate(widths):
-        init = keras.initializers.GlorotUniform(seed=seed + i)
-        layers.append(keras.layers.Dense(width, activation=activation, kernel_initializer=init))
-    init = keras.initializers.GlorotUniform(seed=seed + len(widths))
-    layers.append(keras.layers.Dense(n_outputs, kernel_initializer=init))
-    return keras.Sequential(layers)
 
 
 def input_derivatives(f: TensorFn, x: Any, order: int = 2) -> list[np.ndarray]:
