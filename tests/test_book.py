@@ -15,6 +15,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
 NOTEBOOKS = sorted(p for p in BOOK.rglob("*.ipynb") if "_build" not in p.parts and ".ipynb_checkpoints" not in p.parts)
 # Modules whose subject is not TensorFlow must not load it.
+CODE_COLUMNS = 88
 TF_FREE = ["mlnotes", "mlnotes._checks", "mlnotes.data", "mlnotes.plotting", "mlnotes.timing", "mlnotes.optimizers",
            "mlnotes.logistic", "mlnotes.regression", "mlnotes.signal", "mlnotes.probability", "mlnotes.attention"]
 
@@ -96,6 +97,42 @@ def test_chapter_has_at_least_three_exercises():
         text = "\n".join(source(c) for c in cells(nb))
         by_chapter[nb.parent.name] = by_chapter.get(nb.parent.name, 0) + text.count("```{exercise}")
     assert all(n >= 3 for n in by_chapter.values()), by_chapter
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.relative_to(BOOK).as_posix())
+def test_summary_comes_right_before_the_exercises(nb):
+    headings = [line for c in cells(nb) if c["cell_type"] == "markdown"
+                for line in source(c).splitlines() if re.match(r"## ", line)]
+    assert "## Exercises" in headings, "no '## Exercises' section"
+    at = headings.index("## Exercises")
+    assert at > 0 and headings[at - 1] == "## Summary", f"the section before the exercises is {headings[at - 1]!r}"
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.relative_to(BOOK).as_posix())
+def test_code_fits_the_page_column(nb):
+    """Code lines longer than this scroll sideways in the rendered page."""
+    long = [f"{len(line)}: {line[:60]}..." for c in cells(nb) if c["cell_type"] == "code"
+            for line in source(c).splitlines() if len(line) > CODE_COLUMNS]
+    assert not long, f"{len(long)} code line(s) over {CODE_COLUMNS} characters: {long[:3]}"
+
+
+def test_every_notebook_opens_with_the_install_cell():
+    """Colab and other fresh kernels need the package; tools/install_cell.py writes the cell."""
+    from tools import install_cell
+
+    for nb in NOTEBOOKS:
+        cs = cells(nb)
+        assert cs[1]["metadata"].get("tags", [])[:1] == [install_cell.TAG], f"{nb}: no install cell"
+        assert cs[1] == install_cell.refreshed(cs)[1], f"{nb}: install cell stale (run tools/install_cell.py)"
+        assert "pip install mlnotes" not in "".join(source(c) for c in cs), "mlnotes on the index is another project"
+
+
+def test_no_assertion_on_a_timing():
+    """Timings are shown, never asserted (tools/timing_asserts.py, unit-tested in test_timing_asserts.py)."""
+    from tools.timing_asserts import scan
+
+    found = scan(ROOT)
+    assert not found, "\n".join(found)
 
 
 @pytest.mark.parametrize("module", TF_FREE)
