@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mlnotes._checks import check_int, check_real
+from mlnotes._checks import as_array, check_int, check_real, check_seed, check_shape
 
 __all__ = [
     "complex_linear_samples",
@@ -45,8 +45,9 @@ def sine_samples(
     low = check_real(low, "low")
     high = check_real(high, "high")
     noise = check_real(noise, "noise", low=0.0)
+    seed = check_seed(seed)
     if not low < high:
-        raise ValueError(f"low must be < high; got low={low}, high={high}")
+        raise ValueError(f"high must be greater than low; got low={low}, high={high}")
     x = np.linspace(low, high, n)[:, None]
     y = np.sin(x) + noise * np.random.default_rng(seed).standard_normal(x.shape)
     return x.astype(np.float32), y.astype(np.float32), np.cos(x).astype(np.float32)
@@ -65,8 +66,16 @@ def hyperspectral_cube(
 
     Each pixel is a mixture of ``n_materials`` reference spectra (each a sloped baseline
     plus three broad Gaussian features on 400-1000 nm) with abundances that vary smoothly
-    across the image and sum to 1; white Gaussian noise of standard deviation ``noise``
-    is added.
+    across the image and sum to 1 (all 1 with one material); white Gaussian noise of
+    standard deviation ``noise`` is added.
+
+    Parameters
+    ----------
+    height, width : int >= 1
+    n_bands : int >= 2
+    n_materials : int >= 1
+    noise : float >= 0
+    seed : int >= 0
 
     Returns
     -------
@@ -81,6 +90,7 @@ def hyperspectral_cube(
     n_bands = check_int(n_bands, "n_bands", low=2)
     n_materials = check_int(n_materials, "n_materials", low=1)
     noise = check_real(noise, "noise", low=0.0)
+    seed = check_seed(seed)
     rng = np.random.default_rng(seed)
     wavelengths = np.linspace(400.0, 1000.0, n_bands)
     u = (wavelengths - 400.0) / 600.0
@@ -91,7 +101,10 @@ def hyperspectral_cube(
     spectra = baseline + np.sum(depths * np.exp(-0.5 * ((u - centers) / widths) ** 2), axis=1)
     fields = ndimage.gaussian_filter(rng.standard_normal((n_materials, height, width)),
                                      sigma=(0, max(height, 2) / 8, max(width, 2) / 8), mode="wrap")
-    fields = 3.0 * fields / fields.std()
+    spread = fields.std()
+    # One material, or a 1 x 1 image smoothed flat: equal fields, abundances 1/n_materials
+    # (dividing by a zero spread gave NaN).
+    fields = 3.0 * fields / spread if spread > 1e-12 * np.abs(fields).max() else np.zeros_like(fields)
     abundances = np.exp(fields - fields.max(axis=0))
     abundances /= abundances.sum(axis=0)
     clean = np.einsum("khw,kb->hwb", abundances, spectra)
@@ -108,10 +121,10 @@ def gaussian_bumps(
     ----------
     n : int
         Number of samples.
-    centers, widths : sequence of float
+    centers, widths : float or sequence of float, at least one
         :math:`m_k` and :math:`s_k > 0`, in samples; the same length.
-    amplitudes : sequence of float, optional
-        :math:`a_k`; default all 1.
+    amplitudes : float or sequence of float, optional
+        :math:`a_k`, as many as ``centers``; default all 1.
     noise : float, default 0
         Standard deviation of added white Gaussian noise.
     seed : int, default 0
@@ -122,14 +135,15 @@ def gaussian_bumps(
     """
     n = check_int(n, "n", low=1)
     noise = check_real(noise, "noise", low=0.0)
-    m = np.asarray(centers, dtype=float).ravel()
-    s = np.asarray(widths, dtype=float).ravel()
-    a = np.ones_like(m) if amplitudes is None else np.asarray(amplitudes, dtype=float).ravel()
-    if not (m.shape == s.shape == a.shape):
-        raise ValueError("centers, widths and amplitudes must have the same length; "
-                         f"got {m.size}, {s.size}, {a.size}")
-    if not np.all(np.isfinite(np.concatenate([m, s, a]))) or np.any(s <= 0):
-        raise ValueError("widths must be positive and centers, widths, amplitudes finite")
+    seed = check_seed(seed)
+    m = as_array(centers, "centers", ndim=(0, 1), min_size=1).ravel()
+    s = check_shape(as_array(widths, "widths", ndim=(0, 1)).ravel(), "widths", m.shape)
+    if amplitudes is None:
+        a = np.ones_like(m)
+    else:
+        a = check_shape(as_array(amplitudes, "amplitudes", ndim=(0, 1)).ravel(), "amplitudes", m.shape)
+    if np.any(s <= 0):
+        raise ValueError(f"widths must be positive; got {s.min()}")
     x = np.arange(n, dtype=float)
     clean = np.sum(a[:, None] * np.exp(-0.5 * ((x - m[:, None]) / s[:, None]) ** 2), axis=0)
     y = clean + noise * np.random.default_rng(seed).standard_normal(n)
@@ -157,11 +171,14 @@ def two_line_samples(
     low = check_real(low, "low")
     high = check_real(high, "high")
     if not low < high:
-        raise ValueError(f"low must be < high; got low={low}, high={high}")
+        raise ValueError(f"high must be greater than low; got low={low}, high={high}")
     c = check_real(breakpoint, "breakpoint")
     v = check_real(value_at_break, "value_at_break")
-    left, right = (check_real(s, "slopes[i]") for s in slopes)
+    if isinstance(slopes, (str, bytes)) or np.ndim(slopes) != 1 or len(slopes) != 2:
+        raise TypeError(f"slopes must be a pair (left, right) of real numbers; got {slopes!r}")
+    left, right = (check_real(s, f"slopes[{i}]") for i, s in enumerate(slopes))
     noise = check_real(noise, "noise", low=0.0)
+    seed = check_seed(seed)
     rng = np.random.default_rng(seed)
     x = np.sort(rng.uniform(low, high, n))
     d = x - c
@@ -193,6 +210,7 @@ def complex_linear_samples(
     n_samples = check_int(n_samples, "n_samples", low=1)
     n_features = check_int(n_features, "n_features", low=1)
     noise = check_real(noise, "noise", low=0.0)
+    seed = check_seed(seed)
     rng = np.random.default_rng(seed)
 
     def circular(*shape: int) -> np.ndarray:
@@ -202,14 +220,14 @@ def complex_linear_samples(
     if weights is None:
         w = circular(n_features)
     else:
-        w = np.asarray(weights, dtype=np.complex128)
-        if w.shape != (n_features,) or not np.all(np.isfinite(w)):
-            raise ValueError(f"weights must be finite with shape ({n_features},); got {w.shape}")
+        w = check_shape(as_array(weights, "weights", dtype=np.complex128), "weights", (n_features,))
     y = a @ w + noise * circular(n_samples)
     return a, y, w
 
 
-def reversal_sequences(n: int, length: int = 8, vocab: int = 10, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def reversal_sequences(
+    n: int, length: int = 8, vocab: int = 10, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """Random token sequences and their reversals: a task that needs attention.
 
     To write output position ``i`` a model must look at input position
@@ -222,16 +240,20 @@ def reversal_sequences(n: int, length: int = 8, vocab: int = 10, seed: int = 0) 
     n = check_int(n, "n", low=1)
     length = check_int(length, "length", low=2)
     vocab = check_int(vocab, "vocab", low=2)
+    seed = check_seed(seed)
     tokens = np.random.default_rng(seed).integers(0, vocab, size=(n, length))
     return tokens, tokens[:, ::-1].copy()
 
 
-def digit_images(*, test_fraction: float = 0.2, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def digit_images(
+    *, test_fraction: float = 0.2, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """scikit-learn's bundled 8x8 handwritten digits, scaled to [0, 1] and split (Chapter 5).
 
     1797 images with grey levels 0..16 (divided by 16 here), flattened to 64 pixels; the
     data ship with scikit-learn, nothing is downloaded. The split is a seeded random
-    permutation.
+    permutation; ``round(test_fraction * 1797)`` images go to the test set, and both sets
+    must be non-empty.
 
     Returns
     -------
@@ -245,11 +267,16 @@ def digit_images(*, test_fraction: float = 0.2, seed: int = 0) -> tuple[np.ndarr
     """
     from sklearn.datasets import load_digits
 
-    test_fraction = check_real(test_fraction, "test_fraction", low=0.0, high=1.0, low_open=True, high_open=True)
+    test_fraction = check_real(test_fraction, "test_fraction", low=0.0, high=1.0,
+                               low_open=True, high_open=True)
+    seed = check_seed(seed)
     digits = load_digits()
     x = (digits.data / 16.0).astype(np.float32)
     y = digits.target.astype(np.int64)
+    n_test = round(test_fraction * len(x))
+    if not 1 <= n_test <= len(x) - 1:  # both sets must hold at least one image
+        raise ValueError(f"test_fraction must leave at least one image in each set "
+                         f"(round(test_fraction * {len(x)}) in [1, {len(x) - 1}]); got {test_fraction}")
     order = np.random.default_rng(seed).permutation(len(x))
-    n_test = max(1, round(test_fraction * len(x)))
     test, train = order[:n_test], order[n_test:]
     return x[train], x[test], y[train], y[test]
