@@ -17,8 +17,12 @@ from sklearn.preprocessing import StandardScaler
 from mlnotes import logistic, timing
 
 
-def run(size: str = "full") -> list[dict[str, object]]:
-    n, d = (20_000, 100) if size == "full" else (2_000, 20)
+SIZES = {"full": (20_000, 100), "small": (2_000, 20)}
+
+
+def run(size: str | tuple[int, int] = "full") -> list[dict[str, object]]:
+    """One row per solver: ours and scikit-learn's on an n x d problem ("full", "small" or (n, d))."""
+    n, d = SIZES[size] if isinstance(size, str) else size
     x, y = make_classification(n_samples=n, n_features=d, n_informative=d // 2, n_redundant=0, random_state=0)
     x = StandardScaler().fit_transform(x)
     rows = []
@@ -34,6 +38,8 @@ def run(size: str = "full") -> list[dict[str, object]]:
         gap = np.abs(ours_model.coef_ - ref_model.coef_).max()
         rows.append({
             "benchmark": f"logistic regression {n}x{d}, {solver} ({penalty.upper()}); max coef diff {gap:.0e}",
+            "solver": solver,
+            "n_samples": n,
             "baseline": f"scikit-learn {solver}",
             "baseline_ms": 1e3 * ref,
             "ours": f"mlnotes {solver}",
