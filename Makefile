@@ -13,6 +13,11 @@ export PYTHONHASHSEED := 0
 export TF_CPP_MIN_LOG_LEVEL := 3
 # figures must reach the notebooks inline: a non-interactive backend from the caller hides them
 unexport MPLBACKEND
+# Two kernels or test workers share two cores: one BLAS/OpenMP/numba/TensorFlow thread each,
+# so that they do not fight (and runs are reproducible).
+THREAD_VARS := OMP_NUM_THREADS OPENBLAS_NUM_THREADS MKL_NUM_THREADS NUMBA_NUM_THREADS \
+               TF_NUM_INTRAOP_THREADS TF_NUM_INTEROP_THREADS
+$(foreach v,$(THREAD_VARS),$(eval book test test-latest: export $(v) := 1))
 
 .PHONY: setup chromium book test test-latest lab bench student lock clean
 
@@ -36,16 +41,15 @@ chromium:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "The browser check needs Chromium: sudo apt-get install chromium"; exit 1; fi; }
 
-## make book: execute every notebook, build the HTML book (warnings as errors), open every page in Chromium.
-# The execution cache knows only the notebooks' code: when the package, the benchmarks or the
-# environment change, cached outputs would be stale, so the cache is dropped.
-CODE_KEY := $(shell cat $(sort $(wildcard mlnotes/*.py benchmarks/*.py)) requirements/lock.txt | sha256sum | cut -c1-16)
+## make book: execute the notebooks that changed (two kernels at once), build the HTML book
+## incrementally (warnings as errors), open the pages that changed in Chromium (CHECK=all: every page).
+# tools/execute_notebooks.py keys each notebook on its code, the package modules it imports and
+# the lock: editing mlnotes/signal.py re-executes the signal notebooks and nothing else.
+JOBS ?= 2
 book: $(STAMP) chromium
-	@test -f book/_build/.code-$(CODE_KEY) || { rm -rf book/_build/.jupyter_cache book/_build/.code-*; \
-	  mkdir -p book/_build && touch book/_build/.code-$(CODE_KEY); }
-	rm -rf book/_build/html book/_build/.doctrees book/_build/jupyter_execute
+	$(BIN)/python tools/execute_notebooks.py --jobs $(JOBS)
 	$(BIN)/jupyter-book build book/ --path-output book -W --keep-going
-	$(BIN)/python tools/check_html.py book/_build/html
+	$(BIN)/python tools/check_html.py book/_build/html $(if $(filter all,$(CHECK)),,--changed)
 	@echo "The book is at $(CURDIR)/book/_build/html/index.html"
 
 ## make test: unit tests, every notebook through nbval, a book build that checks references, and the browser check.

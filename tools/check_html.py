@@ -7,8 +7,14 @@ where the page has mathematics, MathJax typeset it (``mjx-container`` elements, 
 ``$$`` left); no Markdown table left unrendered (a notebook's Markdown output shown as
 ``| a | b |`` text); no display equation wider than the text column at a laptop's window
 size (it would be cut off behind a scroll bar); no cell output on stderr (a warning or a log
-line that reached the reader); notebook pages show the launch and download buttons. The search page
-must return results for a word the book contains. Pages are served from 127.0.0.1
+line that reached the reader); notebook pages show the launch and download buttons; an axe-core
+accessibility scan (WCAG 2.1 A and AA rules) finds no serious or critical violation (minor and
+moderate ones are listed); at a 320 px wide window (a 1280 px screen at 400% zoom, WCAG's
+reflow criterion) the page does not scroll sideways (code and equations may scroll inside
+their own box). The search page must return results for a word the book contains.
+
+``--changed`` checks only the pages written since the last successful check (``make book``
+does that; ``make book CHECK=all`` and ``make test`` check every page). Pages are served from 127.0.0.1
 only; Chromium runs with the flags a closed network needs (no background
 networking, no component updates, no sync), so it makes no outside connections.
 """
@@ -36,7 +42,22 @@ CHROMIUM_FLAGS = [
 ]
 SKIP = {"genindex.html", "search.html"}
 MATHJAX_TIMEOUT_MS = 60_000
-VIEWPORT = {"width": 1280, "height": 900}  # a laptop's browser window: the page shows its table of contents
+VIEWPORT = {"width": 1280, "height": 900}
+NARROW = {"width": 320, "height": 640}  # 1280 px at 400% zoom
+STAMP = ".checked"  # in the HTML folder: when the last check passed
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+AXE_FAIL = {"serious", "critical"}
+# The page itself scrolls sideways: an element sticks out of the viewport, other than the
+# boxes that scroll on their own (code, equations, tables, output areas).
+SIDEWAYS = """() => {
+  const w = document.documentElement.clientWidth;
+  if (document.documentElement.scrollWidth <= w + 1) return [];
+  const own = "pre, .highlight, mjx-container, .MathJax, table, .cell_output, .output, .table-wrapper, .math";
+  return Array.from(document.querySelectorAll("main *"))
+    .filter(e => !e.closest(own) && e.getBoundingClientRect().right > w + 1 && e.offsetParent !== null)
+    .filter(e => !Array.from(e.children).some(c => c.getBoundingClientRect().right > w + 1))
+    .slice(0, 3).map(e => e.tagName.toLowerCase() + "." + String(e.className).split(" ")[0]);
+}"""  # a laptop's browser window: the page shows its table of contents
 # typeset display equations whose content is wider than the space the page gives them
 WIDE_EQUATIONS = """() => Array.from(document.querySelectorAll('mjx-container[display="true"]'))
   .filter(m => m.scrollWidth > m.clientWidth + 1)
@@ -111,10 +132,30 @@ def check_page(page, url: str, is_notebook: bool) -> list[str]:
     return problems
 
 
+def accessibility(page, axe) -> tuple[list[str], list[str]]:
+    """axe-core's violations on the loaded page: (serious or critical, minor or moderate)."""
+    results = axe.run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
+    failing, listed = [], []
+    for violation in results.response["violations"]:
+        where = ", ".join(str(n["target"][0]) for n in violation["nodes"][:2])
+        line = f"axe {violation['impact']} {violation['id']} ({len(violation['nodes'])}x, e.g. {where}): {violation['help']}"
+        (failing if violation["impact"] in AXE_FAIL else listed).append(line)
+    return failing, listed
+
+
+def reflow(page, url: str) -> list[str]:
+    """Problems at a 320 px wide window: the page must not scroll sideways."""
+    page.set_viewport_size(NARROW)
+    page.goto(url, wait_until="load", timeout=30_000)
+    return [f"at 320 px wide the page scrolls sideways (e.g. {', '.join(culprits)})"
+            for culprits in [page.evaluate(SIDEWAYS)] if culprits]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("html", type=pathlib.Path, help="the built HTML folder")
     parser.add_argument("--search-word", default="gradient")
+    parser.add_argument("--changed", action="store_true", help="only pages written since the last passing check")
     args = parser.parse_args(argv)
     root = args.html.resolve()
     if not (root / "index.html").exists():
@@ -124,10 +165,20 @@ def main(argv: list[str] | None = None) -> int:
     if chromium is None:
         print("check_html: no Chromium found (Debian: apt-get install chromium)", file=sys.stderr)
         return 2
+    from axe_playwright_python.sync_playwright import Axe
     from playwright.sync_api import sync_playwright
 
     pages = sorted(p for p in root.rglob("*.html") if p.name not in SKIP
                    and not {"_static", "_sources", "_images"} & set(p.relative_to(root).parts))
+    stamp = root / STAMP
+    if args.changed and stamp.exists():
+        since = stamp.stat().st_mtime
+        pages = [p for p in pages if p.stat().st_mtime > since]
+        if not pages:
+            print("check_html: no page changed since the last check")
+            return 0
+    axe = Axe()
+    notes: dict[str, list[str]] = {}
     server, base = serve(root)
     failures: dict[str, list[str]] = {}
     try:
@@ -146,6 +197,10 @@ def main(argv: list[str] | None = None) -> int:
                 else:
                     is_notebook = (root / "_sources" / rel).with_suffix(".ipynb").exists()
                     problems = check_page(page, f"{base}/{rel}", is_notebook)
+                    failing, listed = accessibility(page, axe)
+                    problems += failing + reflow(page, f"{base}/{rel}")
+                    if listed:
+                        notes[rel] = listed
                 if problems:
                     failures[rel] = problems
                 page.close()
@@ -159,9 +214,14 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         server.shutdown()
         server.server_close()
+    for rel, listed in notes.items():
+        for note in listed:
+            print(f"check_html: note: {rel}: {note}")
     for rel, problems in failures.items():
         for problem in problems:
             print(f"check_html: {rel}: {problem}")
+    if not failures:
+        stamp.touch()
     print(f"check_html: {len(pages)} pages and the search page checked in Chromium; "
           f"{sum(map(len, failures.values()))} problem(s)")
     return 1 if failures else 0

@@ -50,7 +50,7 @@ def cell_source(extras: list[str]) -> str:
     suffix = f"[{','.join(extras)}]" if extras else ""
     wheel = f'f"{{wheel}}{suffix}"' if extras else "wheel"
     return (
-        "# Installs the book's package where it is missing (Colab); does nothing where it is there.\n"
+        "# Installs the book's package where it is missing (e.g. Colab); a no-op elsewhere.\n"
         "import importlib.util\n"
         "import os\n"
         "import subprocess\n"
