@@ -15,15 +15,23 @@ from typing import Any
 
 import numpy as np
 import scipy.linalg
-from scipy import ndimage
+from scipy import ndimage, special
 
-from mlnotes._checks import as_array, check_choice, check_int, check_real
+from mlnotes._checks import (
+    as_array,
+    check_choice,
+    check_int,
+    check_real,
+    check_same_length,
+    check_shape,
+)
 
 __all__ = [
     "CameraCalibration",
     "TwoLineFit",
     "calibrate_dlt",
     "count_gaussians",
+    "discrete_gaussian_kernel",
     "dlt_design_matrix",
     "fit_two_lines",
     "gaussian_peaks",
@@ -36,6 +44,7 @@ __all__ = [
     "savgol_cube",
     "savgol_matrix",
     "savgol_polyfit_reference",
+    "second_derivative_kernel",
     "smoothed_second_derivative",
     "two_line_rss",
 ]
@@ -110,7 +119,16 @@ def savgol_coefficients(
     scale = max(float(np.max(np.abs(t))), 1.0)
     vander = (t / scale)[:, None] ** np.arange(polyorder + 1)  # (w, m + 1)
     pinv = np.linalg.pinv(vander)  # (m + 1, w)
-    return factorial(deriv) / (delta * scale) ** deriv * pinv[deriv]
+    with np.errstate(over="ignore", divide="ignore", under="ignore"):
+        # powers of NumPy floats overflow to inf (and underflow to 0) instead of raising
+        weights = pinv[deriv] * float(factorial(deriv)) / np.float64(scale) ** deriv
+        weights = weights / np.float64(delta) ** deriv
+    if not np.all(np.isfinite(weights)):
+        raise ValueError(
+            f"delta must be large enough for the deriv={deriv} weights to fit in float64 "
+            f"(they scale like delta**-{deriv}); got {delta}"
+        )
+    return weights
 
 
 def _edge_matrices(
@@ -267,20 +285,128 @@ def savgol_polyfit_reference(
 
 
 # ----------------------------------------------------------------- scale space
-def smoothed_second_derivative(y: Any, sigma: float) -> np.ndarray:
-    r"""The second derivative of ``y`` smoothed by a Gaussian of width ``sigma`` samples.
+_SAMPLED_MIN_SIGMA = 0.5
 
-    :math:`L_{xx}(x; \sigma) = (g_\sigma'' * y)(x)`, computed by
-    ``scipy.ndimage.gaussian_filter1d(y, sigma, order=2, mode="nearest")`` (the kernel is
-    truncated at 4 sigma). Below about ``sigma = 0.5`` the sampled kernel no longer
-    approximates :math:`g_\sigma''`: the neighbours' weights carry a factor
-    :math:`e^{-1/2\sigma^2}` (below ``sigma = 0.125`` the kernel is one tap) and the
-    result tends to :math:`-y/\sigma^2`.
+
+def discrete_gaussian_kernel(t: float, truncate: float = 4.0) -> np.ndarray:
+    r"""Lindeberg's discrete Gaussian kernel :math:`T(n; t) = e^{-t} I_n(t)`.
+
+    :math:`I_n` is the modified Bessel function of the first kind, evaluated stably as
+    ``scipy.special.ive(n, t)``. Unlike the sampled Gaussian, this kernel is the exact
+    scale space of a *sampled* signal: it sums to 1, has mean 0 and variance :math:`t`
+    (the :math:`\sigma^2` of the continuous Gaussian), and is a semigroup,
+    :math:`T(\cdot; s) * T(\cdot; t) = T(\cdot; s + t)`, at every :math:`t > 0`, however
+    small. It is the distribution of the difference of two independent Poisson variables
+    of mean :math:`t/2` (a Skellam distribution).
 
     Parameters
     ----------
-    y : array_like, shape (n,)
+    t : float, > 0
+        Scale (variance), in samples squared; ``t = sigma**2``.
+    truncate : float, default 4.0
+        The kernel is cut at radius ``ceil(truncate * max(sqrt(t), 1))`` and renormalised
+        to sum 1 (the dropped tail mass is below ``1e-4`` for ``truncate = 4``).
+
+    Returns
+    -------
+    ndarray, shape (2 r + 1,)
+        ``T(n; t)`` for ``n = -r..r``.
+
+    References
+    ----------
+    Lindeberg (1990), "Scale-space for discrete signals", IEEE TPAMI 12(3), 234-254;
+    Lindeberg (1994), Journal of Applied Statistics 21(2), 225-270.
+    """
+    t = check_real(t, "t", low=0.0, low_open=True)
+    truncate = check_real(truncate, "truncate", low=0.0, low_open=True)
+    radius = int(np.ceil(truncate * max(np.sqrt(t), 1.0)))
+    kernel = special.ive(np.abs(np.arange(-radius, radius + 1)), t)
+    return kernel / kernel.sum()
+
+
+def second_derivative_kernel(sigma: float, method: str = "sampled") -> np.ndarray:
+    r"""The correlation kernel of :func:`smoothed_second_derivative`; it sums to zero.
+
+    ``"sampled"``: :math:`g_\sigma''` sampled on the integers within
+    ``radius = int(4 sigma + 0.5)`` with the sampled Gaussian :math:`\hat g` normalised
+    to sum 1 (``scipy.ndimage.gaussian_filter1d(..., order=2)``'s kernel, :math:`k`).
+    Sampling and truncation leave :math:`\sum k \neq 0`, which gives a constant
+    baseline a spurious second derivative, so the kernel used is
+    :math:`c\,(k - (\sum k)\,\hat g)`, with :math:`c` chosen so that
+    :math:`\sum_x x^2 k(x) = 2`: zero on constants and ramps, exact on parabolas. For
+    ``sigma >= 1``, :math:`c` is within 1% of 1. Needs ``sigma >= 0.5``: below, the
+    samples no longer describe :math:`g_\sigma''`.
+
+    ``"discrete"``: the discrete Gaussian :func:`discrete_gaussian_kernel` with
+    ``t = sigma**2``, followed by the central second difference :math:`(1, -2, 1)`
+    (Lindeberg's discrete derivative approximation). Valid at every ``sigma > 0``; as
+    ``sigma -> 0`` it tends to the plain second difference of the samples.
+
+    Parameters
+    ----------
     sigma : float, > 0, in samples
+    method : {"sampled", "discrete"}, default "sampled"
+
+    Returns
+    -------
+    ndarray, shape (2 r + 1,), symmetric, summing to 0 (to rounding)
+
+    References
+    ----------
+    Lindeberg (1990), IEEE TPAMI 12(3); SciPy documentation of
+    ``scipy.ndimage.gaussian_filter1d``.
+    """
+    sigma = check_real(sigma, "sigma", low=0.0, low_open=True)
+    check_choice(method, "method", ("sampled", "discrete"))
+    if method == "discrete":
+        return np.convolve(discrete_gaussian_kernel(sigma**2), [1.0, -2.0, 1.0])
+    if sigma < _SAMPLED_MIN_SIGMA:
+        raise ValueError(
+            f"sigma must be at least {_SAMPLED_MIN_SIGMA} with method='sampled' (a sampled "
+            f"Gaussian narrower than that cannot differentiate); got {sigma}; use "
+            "method='discrete'"
+        )
+    radius = int(4.0 * sigma + 0.5)
+    x = np.arange(-radius, radius + 1)
+    gauss = np.exp(-0.5 * (x / sigma) ** 2)
+    gauss /= gauss.sum()
+    kernel = (x**2 / sigma**4 - 1.0 / sigma**2) * gauss
+    kernel -= kernel.sum() * gauss
+    return kernel * (2.0 / np.sum(kernel * x**2))
+
+
+def _second_derivative(y: Any, sigma: Any, method: Any) -> tuple[np.ndarray, np.ndarray, float]:
+    """Checked L_xx, and the level below which its values are rounding residue."""
+    arr = as_array(y, "y", ndim=1, min_size=3)
+    sigma = check_real(sigma, "sigma", low=0.0, low_open=True)
+    if sigma > arr.size:
+        raise ValueError(
+            f"sigma must be at most the signal length {arr.size} (a wider kernel sees only "
+            f"the padding); got {sigma}"
+        )
+    kernel = second_derivative_kernel(sigma, method)
+    second = ndimage.correlate1d(arr, kernel, mode="nearest")
+    # each output sums len(kernel) products: its rounding error is below this bound
+    noise_floor = kernel.size * np.finfo(float).eps * np.abs(kernel).sum() * np.abs(arr).max()
+    return second, kernel, float(noise_floor)
+
+
+def smoothed_second_derivative(y: Any, sigma: float, method: str = "sampled") -> np.ndarray:
+    r"""The second derivative of ``y`` smoothed by a Gaussian of width ``sigma`` samples.
+
+    :math:`L_{xx}(x; \sigma) = (g_\sigma'' * y)(x)`, computed as a correlation with
+    :func:`second_derivative_kernel` (borders replicate the end samples, ``"nearest"``).
+    With ``method="sampled"`` this is ``scipy.ndimage.gaussian_filter1d(y, sigma,
+    order=2, mode="nearest")`` with the kernel's small nonzero sum removed, so that a
+    constant baseline has zero second derivative; it needs ``sigma >= 0.5``. With
+    ``method="discrete"`` (Lindeberg's discrete Gaussian, then a central second
+    difference) any ``sigma > 0`` works.
+
+    Parameters
+    ----------
+    y : array_like, shape (n,), n >= 3, finite
+    sigma : float, in (0, n], in samples
+    method : {"sampled", "discrete"}, default "sampled"
 
     Returns
     -------
@@ -289,21 +415,24 @@ def smoothed_second_derivative(y: Any, sigma: float) -> np.ndarray:
     References
     ----------
     Lindeberg (1994), "Scale-space theory: a basic tool for analysing structures at
-    different scales", Journal of Applied Statistics 21(2), 225-270.
+    different scales", Journal of Applied Statistics 21(2), 225-270; Lindeberg (1990),
+    "Scale-space for discrete signals", IEEE TPAMI 12(3), 234-254.
     """
-    arr = as_array(y, "y", ndim=1, min_size=3)
-    sigma = check_real(sigma, "sigma", low=0.0, low_open=True)
-    return ndimage.gaussian_filter1d(arr, sigma, order=2, mode="nearest")
+    return _second_derivative(y, sigma, method)[0]
 
 
-def gaussian_peaks(y: Any, sigma: float, min_depth: float = 0.0) -> np.ndarray:
+def gaussian_peaks(
+    y: Any, sigma: float, min_depth: float = 0.0, method: str = "sampled"
+) -> np.ndarray:
     r"""Peak positions: the negative lobes of the smoothed second derivative.
 
     A Gaussian bump is concave between its two inflection points, so
     :math:`L_{xx} < 0` there and :math:`L_{xx} > 0` on both flanks: each well-separated
     bump gives one maximal run of negative :math:`L_{xx}`, bounded by two zero crossings.
-    Each run is reported by the index of its minimum. Noise adds shallow lobes of its
-    own; ``min_depth`` drops lobes whose depth is below that fraction of the deepest one.
+    Each run is reported by the index of its minimum. Values of :math:`L_{xx}` within
+    rounding error of zero (flat stretches, a constant baseline) count as zero, not as
+    negative. Noise adds shallow lobes of its own; ``min_depth`` drops lobes whose depth
+    is below that fraction of the deepest one.
 
     Parameters
     ----------
@@ -311,6 +440,8 @@ def gaussian_peaks(y: Any, sigma: float, min_depth: float = 0.0) -> np.ndarray:
     sigma : float, > 0, in samples
     min_depth : float in [0, 1), default 0
         Relative depth threshold; 0 keeps every lobe (a pure zero-crossing count).
+    method : {"sampled", "discrete"}, default "sampled"
+        The derivative kernel, see :func:`second_derivative_kernel`.
 
     Returns
     -------
@@ -323,38 +454,68 @@ def gaussian_peaks(y: Any, sigma: float, min_depth: float = 0.0) -> np.ndarray:
     selection", International Journal of Computer Vision 30(2), 79-116.
     """
     min_depth = check_real(min_depth, "min_depth", low=0.0, high=1.0, high_open=True)
-    second = smoothed_second_derivative(y, sigma)
-    negative = np.concatenate(([0], (second < 0).astype(np.int8), [0]))
+    second, _, noise_floor = _second_derivative(y, sigma, method)
+    negative = np.concatenate(([0], (second < -noise_floor).astype(np.int8), [0]))
     edges = np.flatnonzero(np.diff(negative))  # alternating run starts and stops
     starts, stops = edges[0::2], edges[1::2]
     if starts.size == 0:
         return np.zeros(0, dtype=int)
-    minima = np.array([start + int(np.argmin(second[start:stop])) for start, stop in zip(starts, stops)])
+    runs = zip(starts, stops, strict=True)
+    minima = np.array([start + int(np.argmin(second[start:stop])) for start, stop in runs])
     depths = -second[minima]
     return minima[depths >= min_depth * depths.max()]
 
 
-def count_gaussians(y: Any, sigma: float, min_depth: float = 0.0) -> int:
+def count_gaussians(y: Any, sigma: float, min_depth: float = 0.0, method: str = "sampled") -> int:
     """Number of Gaussian bumps in ``y``: the number of negative lobes of the smoothed
-    second derivative, i.e. ``len(gaussian_peaks(y, sigma, min_depth))``.
+    second derivative, i.e. ``len(gaussian_peaks(y, sigma, min_depth, method))``.
 
     See :func:`gaussian_peaks` for the parameters and the reasoning. Small ``sigma``
-    over-counts (noise lobes, and below 0.5 a kernel too coarse to differentiate); large
-    ``sigma`` under-counts (nearby bumps merge into one lobe).
+    over-counts (noise lobes); large ``sigma`` under-counts (nearby bumps merge into one
+    lobe). Below ``sigma = 0.5`` only ``method="discrete"`` is accepted. Adding a
+    constant to ``y`` changes no count.
 
     References
     ----------
     Lindeberg (1994), Journal of Applied Statistics 21(2), 225-270.
     """
-    return int(gaussian_peaks(y, sigma, min_depth).size)
+    return int(gaussian_peaks(y, sigma, min_depth, method).size)
 
 
 # ----------------------------------------------------------------- local statistics
 def _gaussian_window(sigma: float, size: int) -> np.ndarray:
     radius = (size - 1) // 2
     k = np.arange(-radius, radius + 1)
-    g = np.exp(-0.5 * (k / sigma) ** 2)
+    with np.errstate(over="ignore"):  # a tiny sigma: exp(-inf) = 0, a one-pixel window
+        g = np.exp(-0.5 * (k / sigma) ** 2)
     return g / g.sum()
+
+
+def _scaled_local_statistics(
+    image: Any, sigma: Any, size: Any, mode: Any
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """Checked arguments; mean and variance of ``image / scale`` with ``scale`` the largest
+    deviation from the image mean (so that squaring cannot overflow or underflow)."""
+    arr = as_array(image, "image", ndim=2, min_size=1)
+    sigma = check_real(sigma, "sigma", low=0.0, low_open=True)
+    size = check_int(size, "size", low=1)
+    if size % 2 == 0:
+        raise ValueError(f"size must be odd (a window centred on each pixel); got {size}")
+    # only modes that pad with image values: they commute with subtracting the shift below
+    check_choice(mode, "mode", ("nearest", "reflect", "mirror", "wrap"))
+    window = _gaussian_window(sigma, size)
+    shift = arr.mean()
+    centred = arr - shift
+    scale = float(np.abs(centred).max()) or 1.0
+    centred = centred / scale
+
+    def smooth(a: np.ndarray) -> np.ndarray:
+        rows = ndimage.correlate1d(a, window, axis=0, mode=mode)
+        return ndimage.correlate1d(rows, window, axis=1, mode=mode)
+
+    mean = smooth(centred)
+    variance = np.maximum(smooth(centred**2) - mean**2, 0.0)
+    return arr, mean * scale + shift, variance, scale
 
 
 def local_mean_variance(
@@ -373,7 +534,9 @@ def local_mean_variance(
     normalisation of the MSCN coefficients in BRISQUE and PIQE (``size = 7``,
     ``sigma = 7 / 6``). The global mean of the image is subtracted first (variance is
     shift invariant), which limits the cancellation in :math:`E[X^2] - (EX)^2` for
-    images far from zero; rounding residue below zero is clipped to 0.
+    images far from zero; rounding residue below zero is clipped to 0. The deviations are
+    also divided by their largest magnitude before squaring, so that neither tiny nor
+    huge pixel values underflow or overflow.
 
     Parameters
     ----------
@@ -400,24 +563,15 @@ def local_mean_variance(
     spatial domain", IEEE Trans. Image Processing 21(12); Venkatanath et al. (2015),
     "Blind image quality evaluation using perception based features", NCC.
     """
-    arr = as_array(image, "image", ndim=2, min_size=1)
-    sigma = check_real(sigma, "sigma", low=0.0, low_open=True)
-    size = check_int(size, "size", low=1)
-    if size % 2 == 0:
-        raise ValueError(f"size must be odd (a window centred on each pixel); got {size}")
-    # only modes that pad with image values: they commute with subtracting the shift below
-    check_choice(mode, "mode", ("nearest", "reflect", "mirror", "wrap"))
-    window = _gaussian_window(sigma, size)
-    shift = arr.mean()
-    centred = arr - shift
-
-    def smooth(a: np.ndarray) -> np.ndarray:
-        rows = ndimage.correlate1d(a, window, axis=0, mode=mode)
-        return ndimage.correlate1d(rows, window, axis=1, mode=mode)
-
-    mean = smooth(centred)
-    variance = np.maximum(smooth(centred**2) - mean**2, 0.0)
-    return mean + shift, variance
+    _, mean, variance, scale = _scaled_local_statistics(image, sigma, size, mode)
+    with np.errstate(over="ignore"):
+        variance = variance * scale * scale  # not scale**2: 0 * inf would be NaN
+    if not np.all(np.isfinite(variance)):
+        raise ValueError(
+            "image values must vary by less than about 1e154: the local variance overflows "
+            f"float64; got deviations up to {scale:.3g} (use mscn, or rescale the image)"
+        )
+    return mean, variance
 
 
 def local_mean_variance_direct(image: Any, sigma: float, size: int = 7) -> tuple[np.ndarray, np.ndarray]:
@@ -440,14 +594,24 @@ def local_mean_variance_direct(image: Any, sigma: float, size: int = 7) -> tuple
         raise ValueError(f"size must be odd (a window centred on each pixel); got {size}")
     g = _gaussian_window(sigma, size)
     weights = np.outer(g, g)
-    padded = np.pad(arr, (size - 1) // 2, mode="edge")
+    # pixel values divided by their largest deviation from the image mean: no overflow
+    shift = arr.mean()
+    scale = float(np.abs(arr - shift).max()) or 1.0
+    padded = np.pad((arr - shift) / scale, (size - 1) // 2, mode="edge")
     mean = np.empty_like(arr)
     variance = np.empty_like(arr)
     for i, j in np.ndindex(arr.shape):
         patch = padded[i:i + size, j:j + size]
         mean[i, j] = np.sum(weights * patch)
         variance[i, j] = np.sum(weights * (patch - mean[i, j]) ** 2)
-    return mean, variance
+    with np.errstate(over="ignore"):
+        variance = variance * scale * scale  # not scale**2: 0 * inf would be NaN
+    if not np.all(np.isfinite(variance)):
+        raise ValueError(
+            "image values must vary by less than about 1e154: the local variance overflows "
+            f"float64; got deviations up to {scale:.3g}"
+        )
+    return mean * scale + shift, variance
 
 
 def mscn(image: Any, sigma: float = 7 / 6, size: int = 7, c: float = 1.0) -> np.ndarray:
@@ -472,8 +636,9 @@ def mscn(image: Any, sigma: float = 7 / 6, size: int = 7, c: float = 1.0) -> np.
     Mittal, Moorthy and Bovik (2012), IEEE Trans. Image Processing 21(12), eq. (1).
     """
     c = check_real(c, "c", low=0.0, low_open=True)
-    mean, variance = local_mean_variance(image, sigma, size)
-    return (np.asarray(image, dtype=np.float64) - mean) / (np.sqrt(variance) + c)
+    arr, mean, variance, scale = _scaled_local_statistics(image, sigma, size, "nearest")
+    # (I - mu) / (sigma + c) with numerator and denominator divided by scale: no overflow
+    return ((arr - mean) / scale) / (np.sqrt(variance) + c / scale)
 
 
 # ----------------------------------------------------------------- two joined lines
@@ -509,9 +674,42 @@ def _line_fit(x: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
 def _check_xy(x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
     xa = as_array(x, "x", ndim=1)
     ya = as_array(y, "y", ndim=1)
-    if xa.shape != ya.shape:
-        raise ValueError(f"y must have the same shape as x {xa.shape}; got {ya.shape}")
+    check_same_length(xa, "x", ya, "y")
+    distinct = np.unique(xa).size
+    if distinct < 4:
+        raise ValueError(f"x must have at least 4 distinct values (two lines, a join); got {distinct}")
     return xa, ya
+
+
+@dataclass(frozen=True)
+class _Standardisation:
+    """x' = (x - x_shift) / x_scale, y' = (y - y_shift) / y_scale: fits on O(1) numbers.
+
+    Uncentred x (years, timestamps) make the columns of the hinge design nearly
+    collinear, and the gap test ``lo < c < hi`` loses digits; x or y of extreme
+    magnitude underflow or overflow in the products. Both fits are affine-equivariant,
+    so fitting the standardised data and mapping back gives the same answer exactly.
+    """
+
+    x_shift: float
+    x_scale: float
+    y_shift: float
+    y_scale: float
+
+    @classmethod
+    def of(cls, x: np.ndarray, y: np.ndarray) -> _Standardisation:
+        x_mid = 0.5 * (x.min() + x.max())
+        y_mid = 0.5 * (y.min() + y.max())
+        return cls(float(x_mid), float(np.abs(x - x_mid).max()),
+                   float(y_mid), float(np.abs(y - y_mid).max()) or 1.0)
+
+    def back(self, fit: TwoLineFit) -> TwoLineFit:
+        with np.errstate(over="ignore"):  # an RSS beyond float64 is reported as inf
+            ratio = np.float64(self.y_scale) / self.x_scale
+            rss = np.float64(self.y_scale) ** 2 * fit.rss
+        return TwoLineFit(self.x_shift + self.x_scale * fit.breakpoint,
+                          self.y_shift + self.y_scale * fit.value_at_break,
+                          float(ratio * fit.slope_left), float(ratio * fit.slope_right), float(rss))
 
 
 def _hinge_fit(x: np.ndarray, y: np.ndarray, c: float) -> TwoLineFit:
@@ -532,6 +730,8 @@ def two_line_rss(x: Any, y: Any, breakpoints: Any) -> np.ndarray:
     Parameters
     ----------
     x, y : array_like, shape (n,)
+        At least 4 distinct ``x`` values; centred and scaled internally, as in
+        :func:`fit_two_lines`.
     breakpoints : array_like, shape (k,)
 
     Returns
@@ -544,7 +744,11 @@ def two_line_rss(x: Any, y: Any, breakpoints: Any) -> np.ndarray:
     """
     xa, ya = _check_xy(x, y)
     cs = as_array(breakpoints, "breakpoints", ndim=1)
-    return np.array([_hinge_fit(xa, ya, c).rss for c in cs])
+    st = _Standardisation.of(xa, ya)
+    xs, ys = (xa - st.x_shift) / st.x_scale, (ya - st.y_shift) / st.y_scale
+    rss = [_hinge_fit(xs, ys, (c - st.x_shift) / st.x_scale).rss for c in cs]
+    with np.errstate(over="ignore"):
+        return np.float64(st.y_scale) ** 2 * np.array(rss, dtype=np.float64).reshape(cs.shape)
 
 
 def fit_two_lines(x: Any, y: Any) -> TwoLineFit:
@@ -561,7 +765,14 @@ def fit_two_lines(x: Any, y: Any) -> TwoLineFit:
       (otherwise the optimum lies at a gap end, which the first case covers).
 
     The best candidate is the global least-squares solution. Each side keeps at least
-    two distinct ``x`` values. Cost: ``O(n)`` small least-squares problems.
+    two distinct ``x`` values. Cost: ``O(n)`` small least-squares problems. ``x`` and
+    ``y`` are centred and scaled to ``[-1, 1]`` before fitting and the result is mapped
+    back, so shifting or scaling either moves the fit with the data (years, timestamps
+    near ``1.7e9`` and values near ``1e-20`` are fitted as accurately as ``0..10``).
+
+    If the points lie on one straight line (or are best fitted by one), the two slopes
+    come out equal and the breakpoint is not identified: any breakpoint fits equally
+    well, and the one returned is arbitrary.
 
     Parameters
     ----------
@@ -579,11 +790,11 @@ def fit_two_lines(x: Any, y: Any) -> TwoLineFit:
     JASA 61(316), 1097-1129.
     """
     xa, ya = _check_xy(x, y)
+    st = _Standardisation.of(xa, ya)
     order = np.argsort(xa, kind="stable")
-    xs, ys = xa[order], ya[order]
+    xs = (xa[order] - st.x_shift) / st.x_scale
+    ys = (ya[order] - st.y_shift) / st.y_scale
     distinct = np.unique(xs)
-    if distinct.size < 4:
-        raise ValueError(f"x must have at least 4 distinct values; got {distinct.size}")
     best: TwoLineFit | None = None
 
     def consider(fit: TwoLineFit) -> None:
@@ -593,7 +804,7 @@ def fit_two_lines(x: Any, y: Any) -> TwoLineFit:
 
     for c in distinct[1:-1]:
         consider(_hinge_fit(xs, ys, c))
-    for lo, hi in zip(distinct[1:-2], distinct[2:-1]):
+    for lo, hi in zip(distinct[1:-2], distinct[2:-1], strict=True):
         left = xs <= lo
         a1, b1, rss1 = _line_fit(xs[left], ys[left])
         a2, b2, rss2 = _line_fit(xs[~left], ys[~left])
@@ -602,7 +813,7 @@ def fit_two_lines(x: Any, y: Any) -> TwoLineFit:
             if lo < c < hi:
                 consider(TwoLineFit(float(c), a1 + b1 * c, b1, b2, rss1 + rss2))
     assert best is not None  # distinct.size >= 4 gives at least two candidates
-    return best
+    return st.back(best)
 
 
 # ----------------------------------------------------------------- camera matrices
@@ -643,7 +854,14 @@ def intrinsic_matrix(
     cx = check_real(cx, "cx")
     cy = check_real(cy, "cy")
     skew = check_real(skew, "skew")
-    return np.array([[f / pw, skew, cx], [0.0, f / ph, cy], [0.0, 0.0, 1.0]])
+    with np.errstate(over="ignore"):
+        fx, fy = np.float64(f) / pw, np.float64(f) / ph
+    if not (np.isfinite(fx) and np.isfinite(fy)):
+        raise ValueError(
+            "pixel_width and pixel_height must not be so small that focal_length / pixel size "
+            f"overflows float64; got focal_length={f}, pixel_width={pw}, pixel_height={ph}"
+        )
+    return np.array([[fx, skew, cx], [0.0, fy, cy], [0.0, 0.0, 1.0]])
 
 
 def project_points(K: Any, R: Any, t: Any, points: Any) -> np.ndarray:
@@ -652,7 +870,10 @@ def project_points(K: Any, R: Any, t: Any, points: Any) -> np.ndarray:
     Parameters
     ----------
     K : array_like, shape (3, 3)
-    R : array_like, shape (3, 3), a rotation (world to camera)
+        An intrinsic matrix: upper triangular with a positive diagonal.
+    R : array_like, shape (3, 3)
+        A rotation (world to camera): :math:`R^\top R = I` and :math:`\det R = 1`, to
+        ``1e-6``.
     t : array_like, shape (3,)
     points : array_like, shape (n, 3), world coordinates, in front of the camera
 
@@ -664,15 +885,19 @@ def project_points(K: Any, R: Any, t: Any, points: Any) -> np.ndarray:
     ----------
     Hartley and Zisserman (2004), section 6.1, eq. (6.8).
     """
-    K = as_array(K, "K", ndim=2)
-    R = as_array(R, "R", ndim=2)
-    t = as_array(t, "t", ndim=1)
-    X = as_array(points, "points", ndim=2)
-    for arr, name, shape in ((K, "K", (3, 3)), (R, "R", (3, 3)), (t, "t", (3,))):
-        if arr.shape != shape:
-            raise ValueError(f"{name} must have shape {shape}; got {arr.shape}")
-    if X.shape[1] != 3:
-        raise ValueError(f"points must have shape (n, 3); got {X.shape}")
+    K = check_shape(as_array(K, "K", ndim=2), "K", (3, 3))
+    R = check_shape(as_array(R, "R", ndim=2), "R", (3, 3))
+    t = check_shape(as_array(t, "t", ndim=1), "t", (3,))
+    X = check_shape(as_array(points, "points", ndim=2), "points", (None, 3))
+    lower = np.abs(K[np.tril_indices(3, -1)]).max()
+    if lower > 1e-12 * np.abs(K).max() or np.any(np.diag(K) <= 0):
+        raise ValueError(f"K must be upper triangular with a positive diagonal; got {K.tolist()}")
+    orthogonality = np.abs(R.T @ R - np.eye(3)).max()
+    if orthogonality > 1e-6 or np.linalg.det(R) < 0:
+        raise ValueError(
+            f"R must be a rotation (R.T @ R = I, det R = 1); got |R.T @ R - I| up to "
+            f"{orthogonality:.2g} and det {np.linalg.det(R):.3g}"
+        )
     cam = X @ R.T + t
     if np.any(cam[:, 2] <= 0):
         raise ValueError("points must lie in front of the camera (positive depth R @ X + t)")
@@ -704,13 +929,16 @@ def _normalising_transform(points: np.ndarray) -> np.ndarray:
 
 
 def _check_correspondences(points_3d: Any, points_2d: Any) -> tuple[np.ndarray, np.ndarray]:
-    X = as_array(points_3d, "points_3d", ndim=2)
-    u = as_array(points_2d, "points_2d", ndim=2)
-    if X.shape[1] != 3:
-        raise ValueError(f"points_3d must have shape (n, 3); got {X.shape}")
-    if u.shape != (X.shape[0], 2):
-        raise ValueError(f"points_2d must have shape ({X.shape[0]}, 2) to match points_3d; got {u.shape}")
+    X = check_shape(as_array(points_3d, "points_3d", ndim=2), "points_3d", (None, 3))
+    u = check_shape(as_array(points_2d, "points_2d", ndim=2), "points_2d", (None, 2))
+    check_same_length(X, "points_3d", u, "points_2d")
     return X, u
+
+
+def _rank(points: np.ndarray) -> int:
+    """Affine rank of a point cloud, with a tolerance relative to its own spread."""
+    singular = np.linalg.svd(points - points.mean(axis=0), compute_uv=False)
+    return int(np.sum(singular > 1e-9 * singular[0])) if singular[0] > 0 else 0
 
 
 def dlt_design_matrix(points_3d: Any, points_2d: Any) -> np.ndarray:
@@ -772,8 +1000,10 @@ def calibrate_dlt(points_3d: Any, points_2d: Any) -> CameraCalibration:
     X, u = _check_correspondences(points_3d, points_2d)
     if X.shape[0] < 6:
         raise ValueError(f"points_3d must hold at least 6 points (11 unknowns); got {X.shape[0]}")
-    if np.linalg.matrix_rank(X - X.mean(axis=0), tol=1e-9 * np.abs(X).max()) < 3:
+    if _rank(X) < 3:
         raise ValueError("points_3d must not be coplanar: a planar target leaves P undetermined")
+    if _rank(u) < 2:
+        raise ValueError("points_2d must not be collinear: the image of a 3-D target spans the plane")
     T3, T2 = _normalising_transform(X), _normalising_transform(u)
     Xn = X @ T3[:3, :3].T + T3[:3, 3]
     un = u @ T2[:2, :2].T + T2[:2, 2]

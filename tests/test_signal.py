@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy import ndimage
+from scipy import ndimage, stats
 from scipy.signal import savgol_coeffs, savgol_filter
 from scipy.spatial.transform import Rotation
 
@@ -71,15 +71,19 @@ def test_savgol_matrix_and_polyfit_reference_equal_scipy(args, seed):
     scale = max(np.abs(want).max(), 1.0)
     matrix = S.savgol_matrix(n, window, polyorder, deriv, delta)
     np.testing.assert_allclose(x @ matrix.T, want, rtol=1e-8, atol=1e-9 * scale)
-    np.testing.assert_allclose(S.savgol_polyfit_reference(x, window, polyorder, deriv, delta), want,
-                               rtol=1e-7, atol=1e-8 * scale)
+    np.testing.assert_allclose(
+        S.savgol_polyfit_reference(x, window, polyorder, deriv, delta), want, rtol=1e-7, atol=1e-8 * scale
+    )
 
 
 def test_savgol_cube_on_a_hyperspectral_cube_with_negative_axis_and_ints():
     _, cube, _ = data.hyperspectral_cube(16, 12, 60, seed=1)
     for axis in (-1, -2, 0):
-        np.testing.assert_allclose(S.savgol_cube(cube, 9, 3, 2, 5.0, axis=axis),
-                                   savgol_filter(cube, 9, 3, deriv=2, delta=5.0, axis=axis), atol=1e-12)
+        np.testing.assert_allclose(
+            S.savgol_cube(cube, 9, 3, 2, 5.0, axis=axis),
+            savgol_filter(cube, 9, 3, deriv=2, delta=5.0, axis=axis),
+            atol=1e-12,
+        )
     ints = np.arange(30) ** 2
     np.testing.assert_allclose(S.savgol_cube(ints, 5, 2, deriv=2), np.full(30, 2.0), atol=1e-10)
 
@@ -89,8 +93,9 @@ def test_savgol_preserves_polynomials_of_its_degree():
     poly = 1 - 2 * t + 0.5 * t**2 + 0.3 * t**3
     delta = t[1] - t[0]
     np.testing.assert_allclose(S.savgol_cube(poly, 11, 3), poly, atol=1e-11)
-    np.testing.assert_allclose(S.savgol_cube(poly, 11, 3, deriv=1, delta=delta), -2 + t + 0.9 * t**2,
-                               atol=1e-9)
+    np.testing.assert_allclose(
+        S.savgol_cube(poly, 11, 3, deriv=1, delta=delta), -2 + t + 0.9 * t**2, atol=1e-9
+    )
     np.testing.assert_allclose(S.savgol_cube(poly, 11, 3, deriv=2, delta=delta), 1 + 1.8 * t, atol=1e-8)
 
 
@@ -117,6 +122,18 @@ def test_savgol_matrix_is_banded_inside():
 def test_savgol_coefficients_bad_input(kwargs, exc, match):
     with pytest.raises(exc, match=match):
         S.savgol_coefficients(**kwargs)
+
+
+def test_savgol_coefficients_at_extreme_sample_spacings():
+    with pytest.raises(ValueError, match="delta must be large enough"):
+        S.savgol_coefficients(5, 2, deriv=2, delta=1e-300)
+    tiny = S.savgol_coefficients(5, 2, deriv=2, delta=1e300)  # weights ~1e-600 underflow to 0
+    np.testing.assert_array_equal(tiny, 0.0)
+    np.testing.assert_allclose(
+        S.savgol_coefficients(5, 2, deriv=2, delta=1e-100),
+        savgol_coeffs(5, 2, deriv=2, delta=1e-100, use="dot"),
+        rtol=1e-9,
+    )
 
 
 def test_savgol_cube_bad_input():
@@ -155,10 +172,26 @@ def test_count_gaussians_on_well_separated_bumps(centers, widths, amplitudes, no
     assert np.all(np.abs(peaks - np.array(centers)) <= np.array(widths) / 3)
 
 
-def test_second_derivative_equals_gaussian_filter1d_and_analytic():
+@pytest.mark.parametrize("sigma", [0.5, 1.0, 2.7, 5.0, 12.0])
+def test_second_derivative_is_gaussian_filter1d_with_its_kernel_sum_removed(sigma):
+    y = np.random.default_rng(4).standard_normal(300) + 3.0
+    impulse = np.zeros(201)
+    impulse[100] = 1.0
+    # SciPy's own kernels, read off impulse responses: the order-2 one has a nonzero sum
+    k2, k0 = (ndimage.gaussian_filter1d(impulse, sigma, order=order) for order in (2, 0))
+    assert abs(k2.sum()) > 1e-8
+    x = np.arange(-100, 101)
+    scale = 2.0 / np.sum((k2 - k2.sum() * k0) * x**2)  # exact on parabolas
+    want = scale * (
+        ndimage.gaussian_filter1d(y, sigma, order=2, mode="nearest")
+        - k2.sum() * ndimage.gaussian_filter1d(y, sigma, order=0, mode="nearest")
+    )
+    np.testing.assert_allclose(S.smoothed_second_derivative(y, sigma), want, rtol=1e-10, atol=1e-12)
+
+
+def test_second_derivative_equals_the_analytic_one():
     x, y, _ = data.gaussian_bumps(400, [200], [20])
     got = S.smoothed_second_derivative(y, 5.0)
-    np.testing.assert_allclose(got, ndimage.gaussian_filter1d(y, 5.0, order=2, mode="nearest"))
     # Gaussian * Gaussian: width sqrt(20^2 + 5^2), amplitude scaled to keep the area
     s = np.hypot(20.0, 5.0)
     exact = 20 / s * ((x - 200) ** 2 / s**4 - 1 / s**2) * np.exp(-0.5 * ((x - 200) / s) ** 2)
@@ -172,14 +205,130 @@ def test_count_gaussians_merges_at_large_sigma_and_noise_overcounts_at_small_sig
     assert S.count_gaussians(y, 1.0) > 10
 
 
-def test_count_gaussians_bad_input():
-    with pytest.raises(ValueError, match="sigma"):
-        S.count_gaussians(np.ones(10), 0.0)
-    with pytest.raises(ValueError, match="y"):
-        S.count_gaussians(np.ones((3, 3)), 1.0)
-    with pytest.raises(ValueError, match="min_depth"):
-        S.count_gaussians(np.ones(10), 1.0, min_depth=1.0)
+@pytest.mark.parametrize("method", ["sampled", "discrete"])
+@pytest.mark.parametrize("sigma", [0.5, 0.8, 1.0, 2.0, 4.0, 9.0])
+def test_second_derivative_kernels_sum_to_zero_and_have_second_moment_two(method, sigma):
+    kernel = S.second_derivative_kernel(sigma, method)
+    x = np.arange(kernel.size) - kernel.size // 2
+    np.testing.assert_allclose(kernel, kernel[::-1], atol=1e-15)  # symmetric: ramps give 0
+    assert abs(kernel.sum()) < 1e-14 * np.abs(kernel).sum()
+    np.testing.assert_allclose(np.sum(kernel * x**2), 2.0, rtol=1e-12)  # exact on x^2 / 2
+    for c in (1.0, -7.5, 1e6):  # a constant has zero second derivative
+        second = S.smoothed_second_derivative(np.full(40, c), max(sigma, 0.5), method)
+        assert np.abs(second).max() <= 1e-13 * abs(c)
+
+
+@pytest.mark.parametrize("t", [0.01, 0.09, 0.5, 2.5, 16.0, 100.0])
+def test_discrete_gaussian_kernel_is_the_skellam_distribution(t):
+    kernel = S.discrete_gaussian_kernel(t, truncate=12.0)
+    n = np.arange(kernel.size) - kernel.size // 2
+    # e^-t I_n(t) is the law of the difference of two Poisson(t / 2) counts
+    np.testing.assert_allclose(kernel, stats.skellam.pmf(n, t / 2, t / 2), rtol=1e-9, atol=1e-15)
+    assert kernel.sum() == pytest.approx(1.0, abs=1e-14)
+    assert np.sum(kernel * n) == pytest.approx(0.0, abs=1e-14)
+    assert np.sum(kernel * n**2) == pytest.approx(t, rel=1e-9)
+
+
+@pytest.mark.parametrize(("s", "t"), [(0.04, 0.09), (0.5, 1.5), (3.0, 7.0)])
+def test_discrete_gaussian_kernel_semigroup(s, t):
+    both = np.convolve(S.discrete_gaussian_kernel(s, 12.0), S.discrete_gaussian_kernel(t, 12.0))
+    want = S.discrete_gaussian_kernel(s + t, 12.0)
+    half = (both.size - want.size) // 2
+    if half >= 0:
+        both = both[half : both.size - half]
+    else:
+        want = want[-half : want.size + half]
+    np.testing.assert_allclose(both, want, atol=1e-13)
+
+
+def test_discrete_gaussian_kernel_approaches_the_sampled_gaussian_at_large_t():
+    kernel = S.discrete_gaussian_kernel(400.0)
+    x = np.arange(kernel.size) - kernel.size // 2
+    gauss = np.exp(-(x**2) / 800.0) / np.sqrt(800.0 * np.pi)
+    np.testing.assert_allclose(kernel, gauss, atol=2e-3 * gauss.max())
+
+
+@pytest.mark.parametrize("sigma", [0.1, 0.2, 0.3])
+def test_discrete_method_counts_narrow_bumps_where_the_sampled_kernel_cannot(sigma):
+    _, y, _ = data.gaussian_bumps(120, [20, 55, 90], [3.0, 2.0, 4.0], [1.0, 0.5, 2.0])
+    assert S.count_gaussians(y, sigma, method="discrete") == 3
+    np.testing.assert_array_equal(S.gaussian_peaks(y, sigma, method="discrete"), [20, 55, 90])
+    # the plain sampled Gaussian derivative (SciPy) has no zero crossing at all there
+    assert np.all(ndimage.gaussian_filter1d(y, sigma, order=2) < 0)
+    with pytest.raises(ValueError, match="method='discrete'"):
+        S.count_gaussians(y, sigma)
+
+
+@st.composite
+def separated_bumps(draw):
+    k = draw(st.integers(1, 4))
+    centers = [80 + 120 * i + draw(st.integers(-10, 10)) for i in range(k)]
+    widths = [draw(st.floats(3.0, 10.0)) for _ in range(k)]
+    amplitudes = [draw(st.floats(0.2, 3.0)) for _ in range(k)]
+    return 120 * k + 40, centers, widths, amplitudes
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    separated_bumps(),
+    st.floats(-100.0, 100.0),
+    st.floats(1.0, 5.0),
+    st.sampled_from(["sampled", "discrete"]),
+    st.floats(-100, 100),
+)
+def test_a_constant_baseline_or_a_scale_changes_no_count(bumps, baseline, sigma, method, log_scale):
+    n, centers, widths, amplitudes = bumps
+    _, y, _ = data.gaussian_bumps(n, centers, widths, amplitudes)
+    count = S.count_gaussians(y, sigma, method=method)
+    assert count == len(centers)
+    assert S.count_gaussians(y + baseline, sigma, method=method) == count
+    assert S.count_gaussians(y * 10.0**log_scale, sigma, method=method) == count
+    peaks = S.gaussian_peaks(y + baseline, sigma, method=method)
+    np.testing.assert_array_equal(peaks, S.gaussian_peaks(y, sigma, method=method))
+
+
+def test_the_issue_examples_constant_baseline():
+    _, two, _ = data.gaussian_bumps(200, [60, 140], [8, 8])
+    assert S.count_gaussians(two + 1.0, 4.0) == 2  # was 5
+    assert S.gaussian_peaks(np.ones(10), 2).size == 0  # was one peak
     assert S.count_gaussians(np.zeros(20), 2.0) == 0
+
+
+Y10 = np.ones(10)
+
+
+@pytest.mark.parametrize(
+    ("call", "exc", "match"),
+    [
+        (lambda: S.count_gaussians(Y10, 0.0), ValueError, "sigma must lie in"),
+        (lambda: S.count_gaussians(Y10, np.nan), ValueError, "sigma must be finite"),
+        (lambda: S.count_gaussians(Y10, "2"), TypeError, "sigma must be a real number"),
+        (lambda: S.count_gaussians(Y10, 0.3), ValueError, "sigma must be at least 0.5"),
+        (lambda: S.count_gaussians(Y10, 11.0), ValueError, "sigma must be at most the signal length 10"),
+        (lambda: S.count_gaussians(Y10, 1e9), ValueError, "sigma must be at most"),
+        (lambda: S.count_gaussians(Y10, 1.0, method="box"), ValueError, "method must be one of"),
+        (lambda: S.count_gaussians(np.ones((3, 3)), 1.0), ValueError, "y must have 1 dimension"),
+        (lambda: S.count_gaussians(np.ones(2), 1.0), ValueError, "y must have at least 3"),
+        (lambda: S.count_gaussians([], 1.0), ValueError, "y must have"),
+        (lambda: S.count_gaussians(np.r_[Y10, np.inf], 1.0), ValueError, "y must be finite"),
+        (lambda: S.count_gaussians("signal", 1.0), TypeError, "y must be a numeric array"),
+        (lambda: S.count_gaussians(Y10, 1.0, min_depth=1.0), ValueError, "min_depth"),
+        (lambda: S.count_gaussians(Y10, 1.0, min_depth=np.nan), ValueError, "min_depth must be finite"),
+        (lambda: S.gaussian_peaks(Y10 + 1j, 1.0), TypeError, "y must be real"),
+        (lambda: S.gaussian_peaks(Y10, 1.0, method=None), ValueError, "method must be one of"),
+        (lambda: S.smoothed_second_derivative(Y10, -1.0), ValueError, "sigma must lie in"),
+        (lambda: S.smoothed_second_derivative(Y10, 0.1), ValueError, "use method='discrete'"),
+        (lambda: S.second_derivative_kernel(0.0), ValueError, "sigma must lie in"),
+        (lambda: S.second_derivative_kernel(1.0, "exact"), ValueError, "method must be one of"),
+        (lambda: S.discrete_gaussian_kernel(0.0), ValueError, "t must lie in"),
+        (lambda: S.discrete_gaussian_kernel(np.inf), ValueError, "t must be finite"),
+        (lambda: S.discrete_gaussian_kernel(1.0, truncate=0.0), ValueError, "truncate must lie in"),
+        (lambda: S.discrete_gaussian_kernel([1.0]), TypeError, "t must be a real number"),
+    ],
+)
+def test_scale_space_bad_input(call, exc, match):
+    with pytest.raises(exc, match=match):
+        call()
 
 
 # ----------------------------------------------------------------- local statistics
@@ -194,7 +343,7 @@ def direct_local_mean_variance(image, sigma, size):
     var = np.empty_like(image)
     for i in range(image.shape[0]):
         for j in range(image.shape[1]):
-            patch = padded[i:i + size, j:j + size]
+            patch = padded[i : i + size, j : j + size]
             mean[i, j] = np.sum(w * patch)
             var[i, j] = np.sum(w * (patch - mean[i, j]) ** 2)
     return mean, var
@@ -230,26 +379,76 @@ def test_local_variance_is_shift_invariant_and_nonnegative(sigma, size, seed, sh
     np.testing.assert_allclose(var2, var, atol=1e-9)
 
 
-def test_mscn_matches_its_formula_and_constant_image_gives_zero():
+def test_mscn_matches_its_formula_on_the_direct_window_and_constant_image_gives_zero():
     image = np.random.default_rng(2).uniform(0, 255, (20, 20))
-    mean, var = S.local_mean_variance(image, 7 / 6, 7)
-    np.testing.assert_allclose(S.mscn(image), (image - mean) / (np.sqrt(var) + 1.0))
+    mean, var = direct_local_mean_variance(image, 7 / 6, 7)  # the per-pixel loop, not the package
+    np.testing.assert_allclose(S.mscn(image), (image - mean) / (np.sqrt(var) + 1.0), rtol=1e-10, atol=1e-12)
     np.testing.assert_array_equal(S.mscn(np.full((5, 5), 7.0)), 0.0)
 
 
-def test_local_mean_variance_bad_input():
-    with pytest.raises(ValueError, match="size"):
-        S.local_mean_variance(np.ones((5, 5)), 1.0, 4)
-    with pytest.raises(ValueError, match="sigma"):
-        S.local_mean_variance(np.ones((5, 5)), -1.0, 3)
-    with pytest.raises(ValueError, match="image"):
-        S.local_mean_variance(np.ones(5), 1.0, 3)
-    with pytest.raises(ValueError, match="image"):
-        S.local_mean_variance(np.full((3, 3), np.inf), 1.0, 3)
-    with pytest.raises(ValueError, match="mode"):
-        S.local_mean_variance(np.ones((5, 5)), 1.0, 3, mode="constant")
-    with pytest.raises(ValueError, match="c must"):
-        S.mscn(np.ones((5, 5)), c=0.0)
+@settings(max_examples=40, deadline=None)
+@given(st.floats(-300, 300), st.floats(-1e3, 1e3), st.integers(0, 10**6))
+def test_mscn_is_invariant_to_scaling_image_and_c_together(log_scale, offset, seed):
+    image = offset + np.random.default_rng(seed).uniform(0, 255, (9, 8))
+    a = 10.0**log_scale
+    np.testing.assert_allclose(S.mscn(a * image, c=a), S.mscn(image, c=1.0), rtol=1e-8, atol=1e-8)
+
+
+@pytest.mark.parametrize("scale", [1e-150, 1e-30, 1e30, 1e150])
+def test_local_variance_scales_with_the_square_of_the_image(scale):
+    image = np.random.default_rng(5).uniform(0, 255, (9, 10))
+    _, var = S.local_mean_variance(image, 1.0, 5)
+    for fn in (S.local_mean_variance, S.local_mean_variance_direct):
+        mean_s, var_s = fn(image * scale, 1.0, 5)
+        np.testing.assert_allclose(var_s / scale**2, var, rtol=1e-9)
+
+
+IMG = np.ones((5, 5))
+
+
+@pytest.mark.parametrize("fn", [S.local_mean_variance, S.local_mean_variance_direct, S.mscn])
+@pytest.mark.parametrize(
+    ("args", "kwargs", "exc", "match"),
+    [
+        ((IMG, 1.0, 4), {}, ValueError, "size must be odd"),
+        ((IMG, 1.0, 0), {}, ValueError, "size must lie in"),
+        ((IMG, 1.0, 7.0), {}, TypeError, "size must be an integer"),
+        ((IMG, -1.0, 3), {}, ValueError, "sigma must lie in"),
+        ((IMG, np.nan, 3), {}, ValueError, "sigma must be finite"),
+        ((np.ones(5), 1.0, 3), {}, ValueError, "image must have 2 dimension"),
+        ((np.ones((0, 5)), 1.0, 3), {}, ValueError, "image must have at least 1 element"),
+        ((np.full((3, 3), np.inf), 1.0, 3), {}, ValueError, "image must be finite"),
+        ((IMG.astype(bool), 1.0, 3), {}, TypeError, "image must be a numeric array"),
+        ((np.full((5, 5), 1e200) * np.eye(5), 1.0, 3), {}, ValueError, "local variance overflows"),
+    ],
+)
+def test_local_statistics_bad_input(fn, args, kwargs, exc, match):
+    if fn is S.mscn and "overflows" in match:
+        assert np.all(np.isfinite(fn(*args)))  # mscn is dimensionless: no overflow
+        return
+    with pytest.raises(exc, match=match):
+        fn(*args, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: S.local_mean_variance(IMG, 1.0, 3, mode="constant"), "mode must be one of"),
+        (lambda: S.local_mean_variance(IMG, 1.0, 3, mode=3), "mode must be one of"),
+        (lambda: S.mscn(IMG, c=0.0), "c must lie in"),
+        (lambda: S.mscn(IMG, c=np.nan), "c must be finite"),
+    ],
+)
+def test_local_statistics_bad_options(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_local_mean_variance_with_a_tiny_sigma_is_the_image_itself():
+    image = np.random.default_rng(6).uniform(0, 255, (6, 7))
+    mean, var = S.local_mean_variance(image, 1e-300, 7)  # one-pixel window, no overflow warning
+    np.testing.assert_allclose(mean, image, rtol=1e-14)
+    np.testing.assert_allclose(var, 0.0, atol=1e-9)
 
 
 # ----------------------------------------------------------------- two lines
@@ -286,13 +485,81 @@ def test_fit_two_lines_is_the_global_least_squares_optimum():
     np.testing.assert_allclose(np.sum((fit.predict(x) - y) ** 2), fit.rss, rtol=1e-9)
 
 
-def test_fit_two_lines_bad_input():
-    with pytest.raises(ValueError, match="distinct"):
-        S.fit_two_lines([1.0, 1.0, 2.0, 3.0], [0.0, 1.0, 2.0, 3.0])
-    with pytest.raises(ValueError, match="y must have the same shape"):
-        S.fit_two_lines(np.arange(5.0), np.arange(4.0))
-    with pytest.raises(ValueError, match="x"):
-        S.fit_two_lines([0.0, 1.0, np.nan, 3.0, 4.0], np.arange(5.0))
+X5 = np.arange(5.0)
+
+
+@pytest.mark.parametrize(
+    ("call", "exc", "match"),
+    [
+        (
+            lambda: S.fit_two_lines([1.0, 1.0, 2.0, 3.0], [0.0, 1.0, 2.0, 3.0]),
+            ValueError,
+            "4 distinct values",
+        ),
+        (lambda: S.fit_two_lines([], []), ValueError, "4 distinct values"),
+        (lambda: S.fit_two_lines(X5, np.arange(4.0)), ValueError, "y must have 5 samples, as many as x"),
+        (lambda: S.fit_two_lines([0.0, 1.0, np.nan, 3.0, 4.0], X5), ValueError, "x must be finite"),
+        (lambda: S.fit_two_lines(X5, [0.0, 1.0, np.inf, 3.0, 4.0]), ValueError, "y must be finite"),
+        (lambda: S.fit_two_lines(np.ones((3, 3)), np.ones((3, 3))), ValueError, "x must have 1 dimension"),
+        (lambda: S.fit_two_lines("abcde", X5), TypeError, "x must be a numeric array"),
+        (lambda: S.fit_two_lines(X5, X5 + 1j), TypeError, "y must be real"),
+        (lambda: S.two_line_rss([], [], [1.0]), ValueError, "4 distinct values"),
+        (lambda: S.two_line_rss(X5, X5[:-1], [1.0]), ValueError, "y must have 5 samples"),
+        (lambda: S.two_line_rss(X5, X5, [[1.0]]), ValueError, "breakpoints must have 1 dimension"),
+        (lambda: S.two_line_rss(X5, X5, [np.nan]), ValueError, "breakpoints must be finite"),
+        (lambda: S.fit_two_lines(X5, X5**2).predict("a"), TypeError, "x must be a numeric array"),
+        (lambda: S.fit_two_lines(X5, X5**2).predict(np.nan), ValueError, "x must be finite"),
+    ],
+)
+def test_fit_two_lines_bad_input(call, exc, match):
+    with pytest.raises(exc, match=match):
+        call()
+
+
+def test_fit_two_lines_on_the_issue_examples_uncentred_and_tiny_x():
+    x = np.linspace(0.0, 10.0, 30)
+    y = np.where(x < 4, 1 + 0.5 * (x - 4), 1 - 1.5 * (x - 4))
+    shifted = S.fit_two_lines(x + 1.7e9, y)  # was 1.7e9 + 4.138
+    assert shifted.breakpoint - 1.7e9 == pytest.approx(4.0, abs=1e-6)
+    tiny = S.fit_two_lines(x * 1e-20, y)  # slopes were 0
+    assert (tiny.slope_left, tiny.slope_right) == (
+        pytest.approx(0.5e20, rel=1e-9),
+        pytest.approx(-1.5e20, rel=1e-9),
+    )
+    assert tiny.breakpoint == pytest.approx(4e-20, rel=1e-9)
+    small_y = S.fit_two_lines(x, y * 1e-200)  # the breakpoint was 0.34
+    assert small_y.breakpoint == pytest.approx(4.0, rel=1e-9)
+
+
+def test_fit_two_lines_on_a_straight_line_returns_equal_slopes():
+    x = np.linspace(0.0, 10.0, 30)
+    fit = S.fit_two_lines(x, 2.0 * x + 1.0)  # no break: the breakpoint is not identified
+    assert fit.slope_left == pytest.approx(2.0) and fit.slope_right == pytest.approx(2.0)
+    assert fit.rss == pytest.approx(0.0, abs=1e-20)
+    np.testing.assert_allclose(fit.predict(x), 2.0 * x + 1.0, atol=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(0, 10**6), st.floats(-2e9, 2e9), st.floats(-20, 20), st.floats(-1e4, 1e4), st.floats(-30, 30)
+)
+def test_fit_two_lines_moves_with_the_data(seed, x_offset, log_scale, y_offset, log_y_scale):
+    x, y = data.two_line_samples(40, noise=0.3, seed=seed)
+    a, b = 10.0**log_scale, 10.0**log_y_scale
+    # offsets in units of the data's own scale: shift + a x keeps ~7 digits of x at 2e9
+    shift, y_shift = a * x_offset, b * y_offset
+    base = S.fit_two_lines(x, y)
+    moved = S.fit_two_lines(shift + a * x, y_shift + b * y)
+    assert moved.breakpoint == pytest.approx(shift + a * base.breakpoint, abs=1e-5 * a)
+    assert moved.slope_left == pytest.approx(b / a * base.slope_left, rel=1e-5)
+    assert moved.slope_right == pytest.approx(b / a * base.slope_right, rel=1e-5)
+    assert moved.value_at_break == pytest.approx(y_shift + b * base.value_at_break, rel=1e-6, abs=1e-6 * b)
+    assert moved.rss == pytest.approx(b**2 * base.rss, rel=1e-5)
+    np.testing.assert_allclose(
+        S.two_line_rss(shift + a * x, y_shift + b * y, [shift + a * base.breakpoint]),
+        b**2 * base.rss,
+        rtol=1e-5,
+    )
 
 
 # ----------------------------------------------------------------- cameras
@@ -352,6 +619,54 @@ def test_camera_bad_input():
         S.calibrate_dlt(planar, S.project_points(K, R, t, planar))
 
 
+@pytest.mark.parametrize(
+    ("call", "exc", "match"),
+    [
+        (lambda K, R, t, X, u: S.intrinsic_matrix(8.0, 1e-320, 0.005, 0, 0), ValueError, "overflows"),
+        (lambda K, R, t, X, u: S.intrinsic_matrix("8", 0.005, 0.005, 0, 0), TypeError, "focal_length"),
+        (
+            lambda K, R, t, X, u: S.intrinsic_matrix(8.0, 0.005, 0.005, np.nan, 0),
+            ValueError,
+            "cx must be finite",
+        ),
+        (
+            lambda K, R, t, X, u: S.project_points(np.zeros((3, 3)), R, t, X),
+            ValueError,
+            "K must be upper triangular",
+        ),
+        (lambda K, R, t, X, u: S.project_points(K.T, R, t, X), ValueError, "K must be upper triangular"),
+        (lambda K, R, t, X, u: S.project_points(K, 2 * R, t, X), ValueError, "R must be a rotation"),
+        (lambda K, R, t, X, u: S.project_points(K, -R, t, X), ValueError, "R must be a rotation"),
+        (lambda K, R, t, X, u: S.project_points(K, R, t[:2], X), ValueError, "t must have shape"),
+        (lambda K, R, t, X, u: S.project_points(K, R, t, X[0]), ValueError, "points must have 2 dimension"),
+        (lambda K, R, t, X, u: S.project_points(K, R, t, X * np.nan), ValueError, "points must be finite"),
+        (lambda K, R, t, X, u: S.dlt_design_matrix(X, u[:-1]), ValueError, "points_2d must have 40 samples"),
+        (lambda K, R, t, X, u: S.dlt_design_matrix(X, u[:, :1]), ValueError, "points_2d must have shape"),
+        (
+            lambda K, R, t, X, u: S.calibrate_dlt(X, np.ones_like(u)),
+            ValueError,
+            "points_2d must not be collinear",
+        ),
+        (lambda K, R, t, X, u: S.calibrate_dlt(np.ones_like(X), u), ValueError, "coplanar"),
+        (lambda K, R, t, X, u: S.calibrate_dlt(X, u + np.inf), ValueError, "points_2d must be finite"),
+    ],
+)
+def test_camera_bad_input_parametrised(call, exc, match):
+    K, R, t, X = make_camera()
+    with pytest.raises(exc, match=match):
+        call(K, R, t, X, S.project_points(K, R, t, X))
+
+
+def test_calibrate_dlt_on_a_small_target_far_from_the_origin():
+    # a 0.2 mm target at world coordinates near 1e6 (e.g. UTM metres): the coplanarity test
+    # must be relative to the target's own spread, not to the size of its coordinates
+    K, R, t, X = make_camera(seed=3)
+    X_far = 1e-4 * X + 1e6
+    t_far = -R @ np.full(3, 1e6) + np.array([0.0, 0.0, 5e-4])
+    cal = S.calibrate_dlt(X_far, S.project_points(K, R, t_far, X_far))
+    np.testing.assert_allclose(cal.K, K, rtol=1e-3, atol=1.0)
+
+
 # ----------------------------------------------------------------- data generators
 def test_generators_are_seeded_and_shaped():
     w, cube, clean = data.hyperspectral_cube(8, 6, 30, seed=2)
@@ -369,11 +684,11 @@ def test_generators_are_seeded_and_shaped():
 
 
 def test_generators_bad_input():
-    with pytest.raises(ValueError, match="same length"):
+    with pytest.raises(ValueError, match="widths must have shape"):
         data.gaussian_bumps(50, [10, 30], [2])
     with pytest.raises(ValueError, match="widths"):
         data.gaussian_bumps(50, [10], [0.0])
-    with pytest.raises(ValueError, match="low must be < high"):
+    with pytest.raises(ValueError, match="high must be greater than low"):
         data.two_line_samples(10, low=1.0, high=0.0)
     with pytest.raises(ValueError, match="noise"):
         data.hyperspectral_cube(4, 4, 10, noise=-1.0)
@@ -433,5 +748,6 @@ def test_local_mean_variance_other_borders_equal_scipy(mode):
     mean, var = S.local_mean_variance(image, 1.0, 5, mode=mode)
     ref = ndimage.gaussian_filter(image, 1.0, mode=mode, truncate=2.0)
     np.testing.assert_allclose(mean, ref, rtol=1e-12)
-    np.testing.assert_allclose(var, ndimage.gaussian_filter(image**2, 1.0, mode=mode, truncate=2.0) - ref**2,
-                               atol=1e-9)
+    np.testing.assert_allclose(
+        var, ndimage.gaussian_filter(image**2, 1.0, mode=mode, truncate=2.0) - ref**2, atol=1e-9
+    )
