@@ -13,6 +13,11 @@ this module does in two ways:
 ``"projection"``
     :math:`Q` itself is the variable; after every optimiser step each column is projected
     back onto the simplex (a Keras weight constraint).
+``"resoftmax"``
+    The pitfall, kept for comparison: :math:`Q` is the variable and after every step each
+    column is replaced by its softmax. That map is not a projection (a valid column
+    :math:`(0.6, 0.4, 0)` becomes :math:`(0.42, 0.35, 0.23)`): it pulls :math:`Q` towards
+    the uniform matrix at every step, whatever the data say.
 
 References
 ----------
@@ -23,27 +28,55 @@ approach", CVPR.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from mlnotes._checks import as_array, check_choice, check_int, check_real
+from mlnotes._checks import as_array, check_choice, check_int, check_real, check_seed
 from mlnotes.tf_env import keras, tf
 
-__all__ = ["NoisyChannel", "SimplexColumns", "fit_softmax_classifier", "flip_labels", "project_columns_to_simplex"]
+__all__ = ["ChannelFit", "NoisyChannel", "SimplexColumns", "SoftmaxColumns", "fit_softmax_classifier",
+           "flip_labels", "project_columns_to_simplex"]
+
+_MODES = ("softmax", "projection", "resoftmax")
 
 
-def project_columns_to_simplex(q: tf.Tensor) -> tf.Tensor:
+def project_columns_to_simplex(q: Any) -> tf.Tensor:
     r"""Euclidean projection of every column of ``q`` onto the probability simplex, in TensorFlow.
 
     The sort-based algorithm of :func:`mlnotes.probability.project_to_simplex` (Duchi et
     al. 2008), written with TensorFlow ops so that Keras can apply it after each step.
+    Each column is first shifted by its maximum (the projection commutes with shifts), so
+    that the cumulative sums keep the "-1" at any scale: a column ``[1e17, 0]`` projects
+    to ``[1, 0]``.
+
+    Parameters
+    ----------
+    q : tensor or array_like, shape (K, M), floating point
+        Inside a graph (a Keras constraint) the values are not checked; called eagerly,
+        NaN and infinities are refused.
+
+    Returns
+    -------
+    tf.Tensor, shape (K, M), ``q``'s dtype; columns non-negative, summing to 1.
     """
+    if isinstance(q, keras.Variable):  # a Keras weight, as a constraint receives it
+        q = tf.convert_to_tensor(q)
+    elif not tf.is_tensor(q):
+        q = tf.constant(as_array(q, "q", ndim=2, min_size=1))
+    if q.shape.rank != 2:
+        raise ValueError(f"q must have 2 dimension(s); got shape {tuple(q.shape)}")
+    if not q.dtype.is_floating:
+        raise TypeError(f"q must be a floating-point tensor; got dtype {q.dtype.name}")
+    if tf.executing_eagerly() and not bool(tf.reduce_all(tf.math.is_finite(q))):
+        raise ValueError("q must be finite; got NaN or infinite value(s)")
     columns = tf.transpose(q)  # one row per column of q
+    # entries more than 1 below the column's maximum project to 0: clipping them at -2 keeps the sums finite
+    columns = tf.maximum(columns - tf.reduce_max(columns, axis=1, keepdims=True), -2.0)
     u = tf.sort(columns, axis=1, direction="DESCENDING")
     cumulative = tf.cumsum(u, axis=1) - 1.0
     j = tf.cast(tf.range(1, tf.shape(q)[0] + 1), q.dtype)
-    rho = tf.reduce_sum(tf.cast(u - cumulative / j > 0, tf.int32), axis=1)  # >= 1 always
+    rho = tf.reduce_sum(tf.cast(u - cumulative / j > 0, tf.int32), axis=1)  # >= 1: u_1 = 0
     tau = tf.gather(cumulative, rho - 1, batch_dims=1) / tf.cast(rho, q.dtype)
     return tf.transpose(tf.maximum(columns - tau[:, None], 0.0))
 
@@ -55,16 +88,23 @@ class SimplexColumns(keras.constraints.Constraint):
         return project_columns_to_simplex(w)
 
 
+class SoftmaxColumns(keras.constraints.Constraint):
+    """Keras constraint: each column replaced by its softmax after each update (the pitfall: module doc)."""
+
+    def __call__(self, w: tf.Tensor) -> tf.Tensor:
+        return tf.nn.softmax(w, axis=0)
+
+
 class NoisyChannel(keras.layers.Layer):
     r"""Maps clean-class probabilities :math:`p` (batch, K) to noisy-label probabilities :math:`Q p`.
 
     Parameters
     ----------
     n_classes : int
-    mode : {"softmax", "projection"}
+    mode : {"softmax", "projection", "resoftmax"}
         How :math:`Q` is kept column-stochastic (see the module docstring).
     diagonal : float in (0, 1), default 0.9
-        Initial :math:`Q = \text{diagonal}\, I + \frac{1 - \text{diagonal}}{K-1}(\mathbf 1\mathbf 1^\top - I)`:
+        Initial :math:`Q = d\, I + \frac{1 - d}{K-1}(\mathbf 1\mathbf 1^\top - I)` with :math:`d` = diagonal:
         starting near the identity tells the layer that most labels are right, which
         keeps it from absorbing the classifier's job.
     """
@@ -72,17 +112,19 @@ class NoisyChannel(keras.layers.Layer):
     def __init__(self, n_classes: int, mode: str = "softmax", diagonal: float = 0.9, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.n_classes = check_int(n_classes, "n_classes", low=2)
-        self.mode = check_choice(mode, "mode", ("softmax", "projection"))
+        self.mode = check_choice(mode, "mode", _MODES)
         self.diagonal = check_real(diagonal, "diagonal", low=0.0, high=1.0, low_open=True, high_open=True)
         k = self.n_classes
         q0 = np.full((k, k), (1 - self.diagonal) / (k - 1))
         np.fill_diagonal(q0, self.diagonal)
         if self.mode == "softmax":
             init = np.log(q0)  # softmax of log(q0) over columns is q0 again
-            self.kernel = self.add_weight(shape=(k, k), initializer=keras.initializers.Constant(init), name="logits")
+            self.kernel = self.add_weight(shape=(k, k), initializer=keras.initializers.Constant(init),
+                                          name="logits")
         else:
+            constraint = SimplexColumns() if self.mode == "projection" else SoftmaxColumns()
             self.kernel = self.add_weight(shape=(k, k), initializer=keras.initializers.Constant(q0), name="q",
-                                          constraint=SimplexColumns())
+                                          constraint=constraint)
 
     def transition_matrix(self) -> np.ndarray:
         """The current column-stochastic :math:`Q` as a NumPy array (K, K)."""
@@ -100,23 +142,52 @@ def flip_labels(labels: Any, transition: Any, seed: int = 0) -> np.ndarray:
 
     Parameters
     ----------
-    labels : array_like of int, shape (n,)
+    labels : array_like of int, shape (n,), n >= 1
         Clean labels in ``0..K-1``.
     transition : array_like, shape (K, K)
-        Column-stochastic :math:`Q_{ij} = P(\tilde y = i \mid y = j)`.
-    seed : int
+        Column-stochastic :math:`Q_{ij} = P(\tilde y = i \mid y = j)` (columns summing to 1
+        within 1e-8).
+    seed : int >= 0
+
+    Returns
+    -------
+    ndarray of int, shape (n,)
+        One draw per label, by inverse-CDF sampling of its column.
     """
     q = as_array(transition, "transition", ndim=2)
     k = q.shape[0]
-    if q.shape != (k, k) or np.any(q < 0) or not np.allclose(q.sum(axis=0), 1.0):
-        raise ValueError(f"transition must be a square column-stochastic matrix; got shape {q.shape} "
-                         f"with column sums {np.round(q.sum(axis=0), 3)}")
-    y = np.asarray(labels)
-    if y.ndim != 1 or y.dtype.kind not in "iu" or y.size == 0 or y.min() < 0 or y.max() >= k:
-        raise ValueError(f"labels must be a 1-D array of integers in 0..{k - 1}")
-    rng = np.random.default_rng(seed)
+    if q.shape != (k, k) or k < 2:
+        raise ValueError(f"transition must be a square matrix with at least 2 classes; got shape {q.shape}")
+    if np.any(q < 0) or not np.allclose(q.sum(axis=0), 1.0, rtol=0.0, atol=1e-8):
+        raise ValueError(f"transition must be column-stochastic (entries >= 0, columns summing to 1); got "
+                         f"smallest entry {q.min():.3g} and column sums {np.round(q.sum(axis=0), 6)}")
+    y = _check_labels(labels, "labels", k)
+    rng = np.random.default_rng(check_seed(seed))
     cumulative = np.cumsum(q[:, y], axis=0)  # (K, n): per-sample inverse-CDF sampling
-    return np.minimum(np.sum(rng.random(y.size) > cumulative, axis=0), k - 1)
+    return np.minimum(np.sum(rng.random(y.size) >= cumulative, axis=0), k - 1)
+
+
+def _check_labels(labels: Any, name: str, k: int, n: int | None = None) -> np.ndarray:
+    y = np.asarray(labels)
+    if y.dtype.kind not in "iu":
+        raise TypeError(f"{name} must be integers in 0..{k - 1}; got dtype {y.dtype}")
+    want = "(n,) with n >= 1" if n is None else f"({n},), one per row of x"
+    if y.ndim != 1 or y.size == 0 or (n is not None and y.size != n):
+        raise ValueError(f"{name} must have shape {want}; got {y.shape}")
+    if y.min() < 0 or y.max() >= k:
+        raise ValueError(f"{name} must be integers in 0..{k - 1}; got values from {y.min()} to {y.max()}")
+    return y.astype(np.int64)
+
+
+class ChannelFit(NamedTuple):
+    """What :func:`fit_softmax_classifier` returns."""
+
+    classifier: keras.Model
+    """Inputs (n, d) -> clean-class probabilities (n, K)."""
+    channel: NoisyChannel | None
+    """The trained layer (``channel.transition_matrix()`` estimates :math:`Q`), or None."""
+    history: dict[str, np.ndarray]
+    """``{"loss": array of shape (epochs,)}``: mean training cross-entropy of each epoch."""
 
 
 def fit_softmax_classifier(
@@ -129,35 +200,91 @@ def fit_softmax_classifier(
     learning_rate: float = 0.05,
     batch_size: int = 500,
     seed: int = 0,
-) -> tuple[keras.Model, NoisyChannel | None]:
+) -> ChannelFit:
     r"""Train a linear softmax classifier on (possibly noisy) labels, optionally through a channel.
 
     Without ``channel`` the model fits :math:`p(\tilde y \mid x)` directly. With
-    ``channel="softmax"`` or ``"projection"`` the training output is :math:`Q\,p(y \mid x)`
-    (a :class:`NoisyChannel`), and the returned classifier is the part before it, an
-    estimate of the clean :math:`p(y \mid x)`.
+    ``channel="softmax"``, ``"projection"`` or ``"resoftmax"`` the training output is
+    :math:`Q\,p(y \mid x)` (a :class:`NoisyChannel`), and the returned classifier is the
+    part before it, an estimate of the clean :math:`p(y \mid x)`.
+
+    Training minimises the mean cross-entropy :math:`-\frac1n \sum_i \log p_{\tilde y_i}`
+    with Adam, on mini-batches of a fresh permutation each epoch (drawn from ``seed``).
+    The whole run is one compiled TensorFlow graph (a ``tf.function`` looping over epochs
+    and batches), which is what Keras' ``fit`` does per step, without its per-epoch
+    Python overhead.
+
+    Parameters
+    ----------
+    x : array_like, shape (n, d), finite, within float32's range
+    noisy_labels : array_like of int, shape (n,), values in ``0..n_classes-1``
+    n_classes : int >= 2
+    channel : {None, "softmax", "projection", "resoftmax"}
+    epochs, batch_size : int >= 1
+    learning_rate : float > 0
+    seed : int >= 0
 
     Returns
     -------
-    classifier : keras.Model
-        Inputs (n, d) -> clean-class probabilities (n, n_classes).
-    channel : NoisyChannel or None
-        The trained layer; ``channel.transition_matrix()`` is the estimate of :math:`Q`.
+    ChannelFit
+        ``(classifier, channel, history)``, history ``{"loss": (epochs,)}``.
+
+    Raises
+    ------
+    FloatingPointError
+        If the loss becomes NaN or infinite (lower ``learning_rate`` or rescale ``x``).
+
+    References
+    ----------
+    Sukhbaatar et al. (2015); Kingma and Ba (2015), "Adam", ICLR.
     """
     from mlnotes.tf_env import set_seed
 
-    xs = as_array(x, "x", ndim=2).astype(np.float32)
-    y = np.asarray(noisy_labels)
+    xs = as_array(x, "x", ndim=2)
+    if xs.shape[0] == 0 or xs.shape[1] == 0:
+        raise ValueError(f"x must have at least 1 row and 1 column; got shape {xs.shape}")
+    if np.abs(xs).max() >= np.finfo(np.float32).max:
+        raise ValueError(f"x must lie within float32's range (|x| < 3.4e38); got |x| up to "
+                         f"{np.abs(xs).max():.3g}")
     n_classes = check_int(n_classes, "n_classes", low=2)
-    if y.shape != (xs.shape[0],) or y.dtype.kind not in "iu" or y.min() < 0 or y.max() >= n_classes:
-        raise ValueError(f"noisy_labels must be {xs.shape[0]} integers in 0..{n_classes - 1}")
+    y = _check_labels(noisy_labels, "noisy_labels", n_classes, n=xs.shape[0])
     if channel is not None:
-        check_choice(channel, "channel", ("softmax", "projection"))
+        check_choice(channel, "channel", _MODES)
+    epochs = check_int(epochs, "epochs", low=1)
+    batch_size = check_int(batch_size, "batch_size", low=1)
+    learning_rate = check_real(learning_rate, "learning_rate", low=0.0, low_open=True)
+    seed = check_seed(seed)
     set_seed(seed)
     inputs = keras.Input((xs.shape[1],))
     clean = keras.layers.Dense(n_classes, activation="softmax")(inputs)
     layer = None if channel is None else NoisyChannel(n_classes, mode=channel, diagonal=0.8)
     model = keras.Model(inputs, clean if layer is None else layer(clean))
-    model.compile(keras.optimizers.Adam(learning_rate), "sparse_categorical_crossentropy")
-    model.fit(xs, y, epochs=check_int(epochs, "epochs", low=1), batch_size=batch_size, verbose=0)
-    return keras.Model(inputs, clean), layer
+    optimizer = keras.optimizers.Adam(learning_rate)
+    optimizer.build(model.trainable_variables)
+    loss_fn = keras.losses.SparseCategoricalCrossentropy()
+    n = xs.shape[0]
+    n_batches = -(-n // batch_size)
+    order = np.random.default_rng(seed).permuted(np.tile(np.arange(n), (epochs, 1)), axis=1)
+    data_x, data_y = tf.constant(xs, tf.float32), tf.constant(y, tf.int32)
+
+    @tf.function
+    def train(order: tf.Tensor) -> tf.Tensor:
+        losses = tf.TensorArray(tf.float32, size=epochs)
+        for epoch in tf.range(epochs):
+            total = tf.constant(0.0)
+            for b in tf.range(n_batches):
+                idx = order[epoch, b * batch_size:tf.minimum((b + 1) * batch_size, n)]
+                with tf.GradientTape() as tape:
+                    loss = loss_fn(tf.gather(data_y, idx), model(tf.gather(data_x, idx), training=True))
+                grads = tape.gradient(loss, model.trainable_variables)
+                optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))
+                total += loss * tf.cast(tf.size(idx), tf.float32)
+            losses = losses.write(epoch, total / n)
+        return losses.stack()
+
+    history = {"loss": train(tf.constant(order, tf.int32)).numpy().astype(np.float64)}
+    if not np.all(np.isfinite(history["loss"])):
+        first = int(np.argmin(np.isfinite(history["loss"])))
+        raise FloatingPointError(f"the training loss became {history['loss'][first]} at epoch {first}; "
+                                 "lower learning_rate or rescale x")
+    return ChannelFit(keras.Model(inputs, clean), layer, history)

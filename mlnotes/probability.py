@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from mlnotes._checks import as_array, check_int, check_real
+from mlnotes._checks import as_array, check_axis, check_int, check_positive_ints, check_real, check_seed
 
 __all__ = [
     "block_covariance",
@@ -28,17 +28,11 @@ __all__ = [
 ]
 
 
-def _check_axis(x: np.ndarray, axis: int) -> int:
-    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
-        raise TypeError(f"axis must be an integer; got {type(axis).__name__}")
-    if not -x.ndim <= axis < x.ndim:
-        raise ValueError(f"axis must lie in [{-x.ndim}, {x.ndim - 1}] for x of shape {x.shape}; got {axis}")
-    return int(axis)
-
-
 def _as_logits(x: Any, name: str = "x") -> np.ndarray:
     """Real array; -inf allowed (a log-probability of zero), NaN and +inf refused."""
     arr = as_array(x, name, finite=False, min_size=1)
+    if arr.ndim == 0:
+        raise ValueError(f"{name} must have at least 1 dimension; got a scalar")
     if np.any(np.isnan(arr)) or np.any(arr == np.inf):
         raise ValueError(f"{name} must not contain NaN or +inf (-inf is allowed); got {arr.size} values "
                          f"with {int(np.isnan(arr).sum())} NaN and {int((arr == np.inf).sum())} +inf")
@@ -50,10 +44,12 @@ def logsumexp(x: Any, axis: int = -1) -> np.ndarray:
 
     With :math:`m = \max_i x_i`,
 
-    .. math:: \log \sum_i e^{x_i} = m + \log \sum_i e^{x_i - m},
+    .. math:: \log \sum_i e^{x_i} = m + \operatorname{log1p}\Bigl(\sum_{i \ne i^*} e^{x_i - m}\Bigr),
 
-    where every :math:`e^{x_i - m} \le 1` and the largest is exactly 1, so the sum lies in
-    :math:`[1, n]` and neither overflows nor underflows to 0.
+    with :math:`i^*` the index of the maximum (Blanchard, Higham and Higham's algorithm):
+    every :math:`e^{x_i - m} \le 1`, so nothing overflows, and the term of the maximum,
+    exactly 1, is added through ``log1p`` rather than summed, so a tiny remainder is not
+    rounded away (``logsumexp([0, -40])`` is :math:`4.25 \times 10^{-18}`, not 0).
 
     Parameters
     ----------
@@ -73,11 +69,14 @@ def logsumexp(x: Any, axis: int = -1) -> np.ndarray:
     the log-sum-exp and softmax functions", IMA J. Numer. Anal. 41(4).
     """
     arr = _as_logits(x)
-    axis = _check_axis(arr, axis)
+    axis = check_axis(axis, arr.ndim)
     m = np.max(arr, axis=axis, keepdims=True)
-    safe_m = np.where(np.isfinite(m), m, 0.0)  # an all -inf slice: shift by 0, result -inf
-    with np.errstate(divide="ignore"):
-        out = safe_m + np.log(np.sum(np.exp(arr - safe_m), axis=axis, keepdims=True))
+    safe_m = np.where(np.isfinite(m), m, 0.0)  # an all -inf slice: shift by 0, answer -inf below
+    e = np.exp(arr - safe_m)
+    # the maximal term is exactly 1: take it out and add it back through log1p, so that
+    # log(1 + s) keeps s's digits when s is tiny ([0, -40] gives 4.25e-18, not 0)
+    np.put_along_axis(e, np.argmax(arr, axis=axis, keepdims=True), 0.0, axis=axis)
+    out = np.where(m == -np.inf, -np.inf, safe_m + np.log1p(np.sum(e, axis=axis, keepdims=True)))
     return np.squeeze(out, axis=axis)
 
 
@@ -107,11 +106,15 @@ def softmax(x: Any, axis: int = -1) -> np.ndarray:
     ``scipy.special.softmax``; Goodfellow, Bengio and Courville (2016), *Deep Learning*,
     section 4.1.
     """
-    arr = _as_logits(x)
-    axis = _check_axis(arr, axis)
+    return _softmax(_as_logits(x), axis, "x")
+
+
+def _softmax(arr: np.ndarray, axis: Any, name: str) -> np.ndarray:
+    axis = check_axis(axis, arr.ndim)
     m = np.max(arr, axis=axis, keepdims=True)
     if np.any(m == -np.inf):
-        raise ValueError("x has a slice along axis in which every entry is -inf: softmax is undefined there")
+        raise ValueError(f"{name} has a slice along axis {axis} in which every entry is -inf: "
+                         "softmax is undefined there")
     e = np.exp(arr - m)
     return e / np.sum(e, axis=axis, keepdims=True)
 
@@ -153,14 +156,21 @@ def block_covariance(
     Rasmussen and Williams (2006), *Gaussian Processes for Machine Learning*, appendix A.2.
     """
     if isinstance(variances, np.ndarray) or not isinstance(variances, Sequence) or len(variances) == 0:
-        raise TypeError("variances must be a non-empty list of square matrices")
+        got = type(variances).__name__
+        got += f" of length {len(variances)}" if isinstance(variances, Sequence) else ""
+        raise TypeError(f"variances must be a non-empty list of square matrices; got {got}")
+    tol = check_real(tol, "tol", low=0.0)
+    if cross is not None and not isinstance(cross, Mapping):
+        raise TypeError(f"cross must be a mapping (i, j) -> matrix; got {type(cross).__name__}")
     blocks = [as_array(v, f"variances[{i}]", ndim=2) for i, v in enumerate(variances)]
     sizes = []
     for i, b in enumerate(blocks):
         if b.shape[0] != b.shape[1] or b.shape[0] == 0:
             raise ValueError(f"variances[{i}] must be square; got shape {b.shape}")
-        if not np.allclose(b, b.T, rtol=tol, atol=tol * max(1.0, np.abs(b).max())):
-            raise ValueError(f"variances[{i}] must be symmetric")
+        # tolerances relative to the block's own scale: a 1e-20-scale block is judged as a 1-scale one
+        if np.abs(b - b.T).max() > tol * np.abs(b).max():
+            raise ValueError(f"variances[{i}] must be symmetric; got a largest |B - B^T| entry of "
+                             f"{np.abs(b - b.T).max():.3g}")
         sizes.append(b.shape[0])
     offsets = np.concatenate([[0], np.cumsum(sizes)])
     n = int(offsets[-1])
@@ -169,7 +179,8 @@ def block_covariance(
         sigma[offsets[i]:offsets[i + 1], offsets[i]:offsets[i + 1]] = b
     seen: set[frozenset[int]] = set()
     for key, value in (cross or {}).items():
-        if not (isinstance(key, tuple) and len(key) == 2 and all(isinstance(k, (int, np.integer)) for k in key)):
+        pair = isinstance(key, tuple) and len(key) == 2
+        if not (pair and all(isinstance(k, (int, np.integer)) and not isinstance(k, bool) for k in key)):
             raise TypeError(f"cross keys must be pairs of block indices (i, j); got {key!r}")
         i, j = int(key[0]), int(key[1])
         if not (0 <= i < len(blocks) and 0 <= j < len(blocks)) or i == j:
@@ -182,8 +193,9 @@ def block_covariance(
             raise ValueError(f"cross[{key}] must have shape ({sizes[i]}, {sizes[j]}); got {c.shape}")
         sigma[offsets[i]:offsets[i + 1], offsets[j]:offsets[j + 1]] = c
         sigma[offsets[j]:offsets[j + 1], offsets[i]:offsets[i + 1]] = c.T
-    smallest = float(np.linalg.eigvalsh(sigma)[0])
-    if smallest < -tol * max(1.0, float(np.abs(sigma).max())):
+    scale = float(np.abs(sigma).max())
+    smallest = float(np.linalg.eigvalsh(sigma / scale)[0]) * scale if scale > 0 else 0.0
+    if smallest < -tol * scale:
         raise ValueError(f"the assembled covariance is not positive semi-definite: smallest eigenvalue "
                          f"{smallest:.3g}; the cross-covariances are too large for the variances")
     return sigma
@@ -203,9 +215,10 @@ def split_sample(sample: Any, sizes: Sequence[int]) -> list[np.ndarray]:
     list of ndarray, shapes (..., n_i)
     """
     arr = as_array(sample, "sample", ndim=range(1, 33), min_size=1)
-    sizes = [check_int(s, "sizes[i]", low=1) for s in sizes]
+    sizes = list(check_positive_ints(sizes, "sizes"))
     if sum(sizes) != arr.shape[-1]:
-        raise ValueError(f"sizes must add up to sample's last dimension {arr.shape[-1]}; got sum {sum(sizes)}")
+        raise ValueError(f"sizes must add up to sample's last dimension {arr.shape[-1]}; "
+                         f"got sum {sum(sizes)}")
     return np.split(arr, np.cumsum(sizes)[:-1], axis=-1)
 
 
@@ -216,9 +229,16 @@ def sample_ordered_uniform(
 
     Sorting :math:`k` independent :math:`U(low, high)` draws gives exactly this
     distribution (its density is :math:`k!/(high-low)^k` on the ordered region): it is
-    what Stan's ``ordered[k]`` vector with ``<lower=low, upper=high>`` bounds and a flat
-    prior means. For :math:`k = 2` on :math:`[0, 2]`: :math:`f_X(x) = (2 - x)/2`,
+    what a flat prior on Stan's ``ordered[k]`` vector restricted to :math:`[low, high]`
+    means; it is *not* :math:`x_1 \sim U(low, high)`, :math:`x_2 \sim U(x_1, high)`, ...,
+    which keeps :math:`x_1` uniform. For :math:`k = 2` on :math:`[0, 2]`: :math:`f_X(x) = (2 - x)/2`,
     :math:`f_Y(y) = y/2`, :math:`E X = 2/3`, :math:`E Y = 4/3`.
+
+    Parameters
+    ----------
+    n_samples, size : int >= 1
+    low, high : float, low < high, with high - low finite
+    seed : int >= 0 or None
 
     Returns
     -------
@@ -233,10 +253,16 @@ def sample_ordered_uniform(
     size = check_int(size, "size", low=1)
     low = check_real(low, "low")
     high = check_real(high, "high")
+    _check_interval(low, high)
+    rng = np.random.default_rng(check_seed(seed, allow_none=True))
+    return np.sort(rng.uniform(low, high, (n_samples, size)), axis=1)
+
+
+def _check_interval(low: float, high: float) -> None:
     if not low < high:
         raise ValueError(f"low must be < high; got low={low}, high={high}")
-    rng = np.random.default_rng(seed)
-    return np.sort(rng.uniform(low, high, (n_samples, size)), axis=1)
+    if not np.isfinite(high - low):
+        raise ValueError(f"high - low must be finite; got low={low}, high={high}")
 
 
 def ordered_uniform_marginals(x: Any, k: int, rank: int, low: float = 0.0, high: float = 1.0) -> np.ndarray:
@@ -248,6 +274,17 @@ def ordered_uniform_marginals(x: Any, k: int, rank: int, low: float = 0.0, high:
 
     a Beta(r, k - r + 1) density rescaled to the interval (zero outside it).
 
+    Parameters
+    ----------
+    x : array_like
+        Points at which to evaluate the density (finite).
+    k, rank : int, 1 <= rank <= k
+    low, high : float, low < high
+
+    Returns
+    -------
+    ndarray, ``x``'s shape
+
     References
     ----------
     David and Nagaraja (2003), *Order Statistics*, equation (2.1.6).
@@ -258,8 +295,7 @@ def ordered_uniform_marginals(x: Any, k: int, rank: int, low: float = 0.0, high:
     rank = check_int(rank, "rank", low=1, high=k)
     low = check_real(low, "low")
     high = check_real(high, "high")
-    if not low < high:
-        raise ValueError(f"low must be < high; got low={low}, high={high}")
+    _check_interval(low, high)
     arr = as_array(x, "x")
     return beta.pdf((arr - low) / (high - low), rank, k - rank + 1) / (high - low)
 
@@ -296,34 +332,76 @@ def robustmax_probabilities(f_samples: Any, epsilon: float = 1e-3) -> np.ndarray
     k = f.shape[-1]
     if k < 2:
         raise ValueError(f"f_samples must have at least 2 classes on its last axis; got shape {f.shape}")
+    if f.shape[0] == 0:
+        raise ValueError(f"f_samples must hold at least 1 sample on its first axis; got shape {f.shape}")
     winners = np.argmax(f, axis=-1)
-    p_max = np.mean(np.eye(k)[winners], axis=0)
+    p_max = np.mean(winners[..., None] == np.arange(k), axis=0)
+    return _mix_epsilon(p_max, epsilon)
+
+
+def _mix_epsilon(p_max: np.ndarray, epsilon: float) -> np.ndarray:
+    k = p_max.shape[-1]
     return (1 - epsilon) * p_max + epsilon / (k - 1) * (1 - p_max)
 
 
-def robustmax_quadrature(mean: Any, var: Any, epsilon: float = 1e-3, n_points: int = 40) -> np.ndarray:
+def robustmax_quadrature(
+    mean: Any, var: Any, epsilon: float = 1e-3, n_points: int | None = None, *, panel_points: int = 8
+) -> np.ndarray:
     r"""RobustMax class probabilities for independent Gaussian latents, by 1-D quadrature.
 
-    For :math:`f_k \sim \mathcal N(\mu_k, \sigma_k^2)` independent,
+    For :math:`f_k \sim \mathcal N(\mu_k, \sigma_k^2)` independent, substituting
+    :math:`f_k = \mu_k + \sigma_k z`,
 
     .. math::
-        P(k = \arg\max f) = \int \mathcal N(t; \mu_k, \sigma_k^2)
-            \prod_{j \ne k} \Phi\Bigl(\frac{t - \mu_j}{\sigma_j}\Bigr)\, dt,
+        P(k = \arg\max f) = \int \varphi(z)
+            \prod_{j \ne k} \Phi\Bigl(\frac{\mu_k + \sigma_k z - \mu_j}{\sigma_j}\Bigr)\, dz,
 
-    a one-dimensional integral computed with ``n_points``-point Gauss-Hermite quadrature
-    (the way GPflow's ``RobustMax`` predicts), then mixed with :math:`\epsilon` as in
-    :func:`robustmax_probabilities`. Monte Carlo over latent samples converges to this.
+    then mixed with :math:`\epsilon` as in :func:`robustmax_probabilities`. The factor for
+    class :math:`j` rises from 0 to 1 around :math:`c_j = (\mu_j - \mu_k)/\sigma_k` over a
+    width :math:`w_j = \sigma_j/\sigma_k`: when class :math:`j` is much more certain than
+    class :math:`k` it is nearly a step, which a fixed rule of a few dozen points cannot
+    place.
+
+    Two rules:
+
+    - ``n_points=None`` (default): composite Gauss-Legendre on :math:`z \in [-9, 9]` (the
+      mass of :math:`\varphi` outside is :math:`2 \times 10^{-19}`), with panel edges at
+      :math:`z = -9, \dots, 9` and at :math:`c_j + w_j m`, :math:`m = -9, \dots, 9`, for
+      every other class, and ``panel_points`` nodes per panel. Every feature of the
+      integrand (the bump of :math:`\varphi`, each rise of a :math:`\Phi`) is cut into
+      panels of its own width, so the rule is accurate to about :math:`10^{-12}` with 8
+      points per panel (:math:`10^{-9}` with 4) at any ratio of variances (checked
+      against the two-class closed form at ratios from 1 to :math:`10^{16}`), including
+      rises far narrower than the bump; a rise narrower than rounding becomes a jump
+      placed exactly on an edge.
+      Cost: :math:`(19K - 1)` panels per class and input.
+    - ``n_points=n``: ``n``-point Gauss-Hermite quadrature in :math:`z`, the rule GPflow's
+      ``RobustMax`` uses (with 20 points). Accurate when the variances are similar; with
+      unequal ones its error decays slowly in ``n`` (about 0.04 with 20 points and 0.015
+      with 40 for variances :math:`e^{N(0, 1)}`), and at a variance ratio of
+      :math:`10^4` the probabilities need not even sum to 1.
+
+    Monte Carlo over latent samples converges to the exact value at rate
+    :math:`1/\sqrt S`.
 
     Parameters
     ----------
     mean, var : array_like, shape (N, K) or (K,)
-        Posterior means and variances (> 0) of the latent functions.
+        Posterior means and variances (> 0) of the latent functions, K >= 2.
     epsilon : float in [0, 1)
-    n_points : int, default 40
+    n_points : int >= 2 or None
+        ``None`` for the composite rule, an integer for fixed Gauss-Hermite.
+    panel_points : int >= 1, default 8
+        Gauss-Legendre nodes per panel of the composite rule.
+
+    Returns
+    -------
+    ndarray, ``mean``'s shape; rows sum to 1 (to about 1e-12 with the composite rule).
 
     References
     ----------
-    Hernández-Lobato et al. (2011); GPflow ``RobustMax.predict_mean_and_var``.
+    Hernández-Lobato et al. (2011); GPflow ``MultiClass`` / ``RobustMax.prob_is_largest``;
+    Davis and Rabinowitz (1984), *Methods of Numerical Integration*, for composite rules.
     """
     from scipy.special import ndtr
 
@@ -331,22 +409,54 @@ def robustmax_quadrature(mean: Any, var: Any, epsilon: float = 1e-3, n_points: i
     v = as_array(var, "var", ndim=(1, 2))
     if v.shape != mu.shape:
         raise ValueError(f"var must have mean's shape {mu.shape}; got {v.shape}")
-    if np.any(v <= 0):
-        raise ValueError("var must be positive")
     if mu.shape[-1] < 2:
         raise ValueError(f"mean must have at least 2 classes on its last axis; got shape {mu.shape}")
+    if np.any(v <= 0):
+        raise ValueError(f"var must be positive; got {int(np.sum(v <= 0))} value(s) <= 0, "
+                         f"smallest {v.min():.3g}")
     epsilon = check_real(epsilon, "epsilon", low=0.0, high=1.0, high_open=True)
-    n_points = check_int(n_points, "n_points", low=2)
-    t, w = np.polynomial.hermite_e.hermegauss(n_points)  # weight exp(-t^2/2)
-    w = w / np.sqrt(2 * np.pi)
-    sd = np.sqrt(v)
+    if n_points is not None:
+        n_points = check_int(n_points, "n_points", low=2)
+    panel_points = check_int(panel_points, "panel_points", low=1)
     k = mu.shape[-1]
-    # f_k at the nodes: (..., K, P); Phi((f_k - mu_j)/sd_j) for every j: (..., K, K, P)
-    f = mu[..., :, None] + sd[..., :, None] * t
-    cdf = ndtr((f[..., :, None, :] - mu[..., None, :, None]) / sd[..., None, :, None])
-    cdf = np.where(np.eye(k, dtype=bool)[:, :, None], 1.0, cdf)  # leave out j = k
-    p_max = np.sum(np.prod(cdf, axis=-2) * w, axis=-1)
-    return (1 - epsilon) * p_max + epsilon / (k - 1) * (1 - p_max)
+    if mu.size == 0:  # no inputs (N = 0): no probabilities, as robustmax_probabilities
+        return np.empty(mu.shape)
+    # The answer is invariant to a common shift and scale of a row: remove both. A class more
+    # than 1000 (largest) standard deviations below the top mean never wins and never binds,
+    # and stays so when clipped there; this keeps every difference below finite.
+    sd = np.sqrt(v)
+    scale = sd.max(axis=-1, keepdims=True)
+    mu = np.maximum((mu - mu.max(axis=-1, keepdims=True)) / scale, -1e3)
+    sd = np.maximum(sd / scale, np.finfo(float).tiny)
+    off = ~np.eye(k, dtype=bool)[:, :, None]  # (K, K, 1): leave out j = k
+    mu_k, mu_j = mu[..., :, None, None], mu[..., None, :, None]
+    sd_k, sd_j = sd[..., :, None, None], sd[..., None, :, None]
+
+    def integrand(z: np.ndarray) -> np.ndarray:
+        """z: nodes (..., K, Z) in class k's units; returns phi(z) prod_j Phi_j, same shape."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cdf = ndtr((mu_k - mu_j + sd_k * z[..., :, None, :]) / sd_j)
+        cdf = np.where(off, np.nan_to_num(cdf, nan=0.5), 1.0)
+        return np.exp(-0.5 * z**2) / np.sqrt(2 * np.pi) * np.prod(cdf, axis=-2)
+
+    if n_points is not None:
+        t, w = np.polynomial.hermite_e.hermegauss(n_points)  # weight exp(-t^2/2)
+        z = np.broadcast_to(t, (*mu.shape, n_points))
+        p_max = np.sum(integrand(z) * np.exp(0.5 * t**2) * w, axis=-1)
+        return _mix_epsilon(p_max, epsilon)
+
+    m = np.arange(-9.0, 10.0)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        centre = (mu_j - mu_k) / sd_k  # (..., K, K, 1)
+        edges = centre + (sd_j / sd_k) * m  # (..., K, K, 19)
+    edges = np.where(off, edges, m)  # class k's own bump: unit panels
+    edges = np.sort(np.clip(np.nan_to_num(edges, nan=9.0), -9.0, 9.0).reshape(*mu.shape, -1), axis=-1)
+    half, mid = np.diff(edges, axis=-1) / 2, (edges[..., 1:] + edges[..., :-1]) / 2
+    x, w = np.polynomial.legendre.leggauss(panel_points)
+    z = (mid[..., None] + half[..., None] * x).reshape(*mu.shape, -1)
+    weights = (half[..., None] * w).reshape(*mu.shape, -1)
+    p_max = np.sum(integrand(z) * weights, axis=-1)
+    return _mix_epsilon(np.clip(p_max, 0.0, 1.0), epsilon)
 
 
 def project_to_simplex(v: Any, axis: int = -1) -> np.ndarray:
@@ -359,6 +469,22 @@ def project_to_simplex(v: Any, axis: int = -1) -> np.ndarray:
     :math:`\tau = (\sum_{i \le \rho} u_i - 1)/\rho`. Cost :math:`O(n \log n)` per vector,
     vectorised over all other axes.
 
+    The projection commutes with shifts (:math:`P(v + c\mathbf 1) = P(v)`), so ``v`` is
+    first shifted by its maximum: then :math:`u_1 = 0`, the cumulative sums never lose the
+    "-1" to rounding, and ``[1e17, 0]`` projects to ``[1, 0]``. Entries more than 1 below
+    the maximum always project to 0 (:math:`\tau \ge \max_i v_i - 1`), so they are clipped
+    at 2 below it before summing, which keeps ``[1e308, -1e308]`` finite.
+
+    Parameters
+    ----------
+    v : array_like, at least 1-D, finite
+    axis : int, default -1
+        The axis along which each vector lies (``axis=0``: the columns of a matrix).
+
+    Returns
+    -------
+    ndarray, ``v``'s shape; non-negative, summing to 1 along ``axis``.
+
     References
     ----------
     Duchi, Shalev-Shwartz, Singer and Chandra (2008), "Efficient projections onto the
@@ -368,12 +494,16 @@ def project_to_simplex(v: Any, axis: int = -1) -> np.ndarray:
     arr = as_array(v, "v", min_size=1)
     if arr.ndim == 0:
         raise ValueError("v must have at least 1 dimension; got a scalar")
-    axis = _check_axis(arr, axis)
+    axis = check_axis(axis, arr.ndim)
     moved = np.moveaxis(arr, axis, -1)
+    with np.errstate(over="ignore"):  # 1e308 - (-1e308) = inf: clipped next
+        # entries more than 1 below the maximum get 0 whatever their value (tau >= max - 1), so
+        # clipping them at -2 changes nothing and keeps the sums below free of huge terms
+        moved = np.maximum(moved - moved.max(axis=-1, keepdims=True), -2.0)
     u = -np.sort(-moved, axis=-1)
     cumulative = np.cumsum(u, axis=-1) - 1.0
     j = np.arange(1, u.shape[-1] + 1)
-    rho = np.sum(u - cumulative / j > 0, axis=-1, keepdims=True)  # at least 1: the largest entry qualifies
+    rho = np.sum(u - cumulative / j > 0, axis=-1, keepdims=True)  # >= 1: u_1 - (u_1 - 1) = 1
     tau = np.take_along_axis(cumulative, rho - 1, axis=-1) / rho
     return np.moveaxis(np.maximum(moved - tau, 0.0), -1, axis)
 
@@ -383,6 +513,19 @@ def column_stochastic_from_logits(logits: Any) -> np.ndarray:
 
     Every column is a softmax, so :math:`Q` stays on the set of transition matrices for
     any real logits :math:`L`: a parametrisation that needs no projection during training.
+    (Applying this map to a matrix that is *already* column-stochastic is not a projection:
+    it moves every column towards uniform.)
+
+    Parameters
+    ----------
+    logits : array_like, shape (K, M)
+        ``-inf`` allowed (probability 0), but not a whole column of it.
+
+    Returns
+    -------
+    ndarray, shape (K, M), columns summing to 1
     """
-    arr = as_array(logits, "logits", ndim=2)
-    return softmax(arr, axis=0)
+    arr = _as_logits(logits, "logits")
+    if arr.ndim != 2:
+        raise ValueError(f"logits must have 2 dimension(s); got shape {arr.shape}")
+    return _softmax(arr, 0, "logits")
