@@ -40,7 +40,7 @@ def test_input_derivatives_match_closed_forms(fn, derivs):
     x = np.linspace(-2, 2, 41)
     got = gradients.input_derivatives(fn, x, order=3)
     assert len(got) == 4
-    for g, d in zip(got, derivs):
+    for g, d in zip(got, derivs, strict=True):
         np.testing.assert_allclose(g, d(x), rtol=1e-10, atol=1e-10)
 
 
@@ -185,8 +185,8 @@ def test_maximize_input_finds_interior_maximum():
     assert result.converged, result.message
     np.testing.assert_allclose(result.y, [0.8], atol=1e-4)
     np.testing.assert_allclose(result.value, 0.5, atol=1e-6)
-    assert result.history.shape == (401, 1)
-    assert np.all(np.diff(result.history[:, 0]) >= -1e-6)  # ascent never goes down on a concave f
+    assert result.history["value"].shape == (401, 1)
+    assert np.all(np.diff(result.history["value"][:, 0]) >= -1e-6)  # ascent never goes down on a concave f
 
 
 def test_maximize_input_respects_bounds_and_stops_at_the_boundary():
@@ -204,14 +204,16 @@ def test_maximize_input_several_starts_escape_a_local_maximum():
         return 0.5 * tf.exp(-4 * tf.square(y + 1.0)) + tf.exp(-4 * tf.square(y - 1.5))
 
     single = gradients.maximize_input(f, 0.0, -1.2, steps=300, learning_rate=0.1)
-    multi = gradients.maximize_input(f, 0.0, -1.2, bounds=(-3.0, 3.0), steps=300, learning_rate=0.1, n_starts=8)
+    multi = gradients.maximize_input(f, 0.0, -1.2, bounds=(-3.0, 3.0), steps=300, learning_rate=0.1,
+                                     n_starts=8)
     np.testing.assert_allclose(single.y, [-1.0], atol=1e-3)
     np.testing.assert_allclose(multi.y, [1.5], atol=1e-3)
     assert multi.value > single.value
 
 
 def test_maximize_input_reports_an_unbounded_problem():
-    result = gradients.maximize_input(lambda z: z[:, 0] + 2.0 * z[:, 1], 1.0, 0.0, steps=100, learning_rate=0.1)
+    result = gradients.maximize_input(lambda z: z[:, 0] + 2.0 * z[:, 1], 1.0, 0.0, steps=100,
+                                      learning_rate=0.1)
     assert not result.converged
     assert "no maximum" in result.message
     np.testing.assert_allclose(result.y, [20.0], rtol=1e-5)  # 100 steps of 0.1 * gradient 2
@@ -285,8 +287,9 @@ def test_train_with_sobolev_loss_reduces_both_errors():
     x = tf.constant(np.linspace(-2, 2, 16, dtype=np.float32)[:, None])
     model = gradients.make_mlp(1, 1, hidden=(16,), activation="tanh", seed=0)
     history = gradients.train(
-        model, lambda: gradients.sobolev_loss(model, x, tf.sin(x), tf.cos(x), 1.0), steps=300, learning_rate=1e-2
-    )
+        model, lambda: gradients.sobolev_loss(model, x, tf.sin(x), tf.cos(x), 1.0), steps=300,
+        learning_rate=1e-2
+    )["loss"]
     assert history.shape == (300,)
     assert history[-1] < 0.05 * history[0]
 
@@ -322,6 +325,192 @@ def test_make_mlp_and_train_bad_inputs():
 def test_train_accepts_variables_and_leaves_disconnected_ones_unchanged():
     w, frozen = tf.Variable(3.0), tf.Variable(-1.0)
     history = gradients.train([w, frozen], lambda: tf.square(w - 1.0) + tf.cast(frozen > 0, tf.float32),
-                              steps=400, learning_rate=0.05)
+                              steps=400, learning_rate=0.05)["loss"]
     assert abs(w.numpy() - 1.0) < 1e-2 and history[-1] < history[0]
     assert frozen.numpy() == -1.0
+
+
+# ------------------------------------------------------------- unconnected outputs, finiteness
+@pytest.mark.parametrize("method", ["loop", "vectorized"])
+def test_jacobian_of_outputs_that_ignore_x_is_zero(method):
+    def f(v):  # first output ignores v entirely, second depends on v[0]
+        return tf.stack([tf.constant(2.0, tf.float64), 3.0 * v[0]])
+
+    got = gradients.jacobian(f, np.array([0.5, -1.0]), method=method)
+    np.testing.assert_array_equal(got, [[0.0, 0.0], [3.0, 0.0]])
+    const = gradients.jacobian(lambda v: tf.ones(3, tf.float64), np.zeros(2), method=method)
+    np.testing.assert_array_equal(const, np.zeros((3, 2)))
+
+
+def test_batch_jacobian_of_a_constant_is_zero():
+    got = gradients.jacobian(lambda v: tf.ones((4, 3), tf.float64), np.zeros((4, 2)), method="batch")
+    np.testing.assert_array_equal(got, np.zeros((4, 3, 2)))
+
+
+def test_compiled_jacobian_does_no_eager_forward_pass():
+    calls = []
+
+    def f(v):
+        calls.append(tf.inside_function())
+        return tf.sin(v)
+
+    x = np.linspace(0.0, 1.0, 3)
+    for _ in range(3):
+        np.testing.assert_allclose(gradients.jacobian(f, x), np.diag(np.cos(x)), rtol=1e-12)
+    assert calls == [True]  # traced once, never run eagerly, never retraced
+
+
+def test_backward_probe_counts_backward_passes():
+    x = np.array([0.3, -0.7, 1.1])
+    probe = gradients.BackwardProbe()
+    loop = gradients.jacobian(lambda v: tf.sin(probe(v)), x, method="loop")
+    assert probe.calls == [False] * 3  # one eager backward pass per output row
+    probe.reset()
+    vec = gradients.jacobian(lambda v: tf.sin(probe(v)), x)
+    assert probe.calls == [True]  # one traced pass, vectorised over the rows by pfor
+    np.testing.assert_allclose(loop, np.diag(np.cos(x)), rtol=1e-12)
+    np.testing.assert_allclose(vec, loop, rtol=1e-12)
+
+
+# ------------------------------------------------------------------- clipped soft-sign
+@settings(max_examples=30, deadline=None)
+@given(k=st.floats(0.01, 1e6), x=arrays(np.float64, 20, elements=st.floats(-50, 50)))
+def test_clipped_soft_sign_matches_the_askers_formula_and_its_slope(k, x):
+    xt = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(xt)
+        y = gradients.clipped_soft_sign(xt, k)
+    asker = np.clip(0.5 * (1 + k * x / (1 + k * np.abs(x))), 0, 1)
+    np.testing.assert_allclose(y.numpy(), asker, rtol=1e-12, atol=1e-15)
+    slope = tape.gradient(y, xt).numpy()
+    # the tape differentiates x / (1/k + |x|), which cancels a few digits for large k|x|
+    np.testing.assert_allclose(slope, k / (2 * (1 + k * np.abs(x)) ** 2), rtol=1e-6, atol=1e-300)
+    assert np.all(slope <= k / 2 * (1 + 1e-12))
+
+
+def test_clipped_soft_sign_maximum_slope_is_half_k_and_tails_are_slow():
+    x = tf.constant([0.0, 10.0])
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = gradients.clipped_soft_sign(x, 4.0)
+    np.testing.assert_allclose(tape.gradient(y, x).numpy()[0], 2.0)  # k/2, not k
+    np.testing.assert_allclose(1 - y.numpy()[1], 1 / (2 * (1 + 40.0)), rtol=1e-5)
+    np.testing.assert_allclose(1 - gradients.soft_step(np.array([10.0]), 2.0).numpy(), [0.0], atol=1e-30)
+
+
+@pytest.mark.parametrize("fn", [gradients.soft_step, gradients.clipped_soft_sign])
+def test_step_surrogates_at_extreme_slopes_stay_finite(fn):
+    x = np.array([-1.0, -1e-300, 0.0, 1e-300, 1.0])
+    big = 1e308 if fn is gradients.soft_step else 4e307
+    y = fn(x, big).numpy()
+    assert np.all(np.isfinite(y))
+    np.testing.assert_array_equal(y[[0, 2, 4]], [0.0, 0.5, 1.0])
+    tiny = fn(x, 1e-300).numpy()
+    np.testing.assert_allclose(tiny, 0.5, atol=1e-15)
+
+
+# ----------------------------------------------------------------------- bad inputs
+_M1 = None
+
+
+def _model_1d():
+    global _M1
+    if _M1 is None:
+        _M1 = gradients.make_mlp(1, 1, hidden=(4,), seed=0)
+    return _M1
+
+
+def _model_2d():
+    return gradients.make_mlp(2, 1, hidden=(4,), seed=0)
+
+
+_col = np.zeros((5, 1))
+_concave_f = _concave(0.0)
+BAD_CALLS = [
+    # input_derivatives
+    (lambda: gradients.input_derivatives(np.sin, np.zeros(3)), TypeError, "TensorFlow tensor"),
+    (lambda: gradients.input_derivatives(lambda t: tf.cast(t > 0, tf.int32), np.zeros(3)), TypeError,
+     "floating"),
+    (lambda: gradients.input_derivatives(tf.sin, np.zeros(0)), ValueError, "at least 1"),
+    (lambda: gradients.input_derivatives(tf.sqrt, np.zeros(3)), ValueError,
+     "derivative of order 1 must be finite"),
+    (lambda: gradients.input_derivatives(lambda t: 1 / t, np.zeros(3), order=0), ValueError,
+     r"f\(x\) must be finite"),
+    # jacobian
+    (lambda: gradients.jacobian(np.sin, np.zeros(2), method="loop"), TypeError, "TensorFlow tensor"),
+    (lambda: gradients.jacobian(lambda v: np.sin(v), np.zeros(2)), TypeError, "TensorFlow operations"),
+    (lambda: gradients.jacobian(tf.sqrt, np.zeros(2)), ValueError, "Jacobian must be finite"),
+    (lambda: gradients.jacobian(lambda v: v[:0], np.zeros(2)), ValueError, "at least one output"),
+    (lambda: gradients.jacobian(lambda v: v[:2], np.zeros((4, 2)), method="batch"), ValueError,
+     "one row per row"),
+    (lambda: gradients.jacobian(tf.sin, [[1.0, "a"]]), TypeError, "x must be a numeric array"),
+    (lambda: gradients.jacobian(tf.sin, np.zeros(2), method=None), ValueError, "method must be one of"),
+    # sobolev_loss
+    (lambda: gradients.sobolev_loss(_model_1d(), _col, np.zeros(5), _col), ValueError,
+     r"y must have shape \(5, 1\)"),
+    (lambda: gradients.sobolev_loss(_model_1d(), _col, _col, np.zeros((4, 1))), ValueError,
+     "dydx must have shape"),
+    (lambda: gradients.sobolev_loss(_model_1d(), np.zeros((5, 2)), _col, _col), ValueError,
+     "x must have shape"),
+    (lambda: gradients.sobolev_loss(_model_1d(), _col, _col, _col, -1.0), ValueError,
+     "derivative_weight"),
+    (lambda: gradients.sobolev_loss(_model_1d(), _col, np.full((5, 1), np.nan), _col), ValueError,
+     "y must be finite"),
+    (lambda: gradients.sobolev_loss("model", _col, _col, _col), TypeError, "model must be callable"),
+    (lambda: gradients.sobolev_loss(lambda t: tf.concat([t, t], 1), _col, _col, _col), ValueError,
+     r"model\(x\) must have shape"),
+    # input_gradient_penalty_loss
+    (lambda: gradients.input_gradient_penalty_loss(_model_2d(), np.zeros((5, 2)), np.full((5, 1), 2.0)),
+     ValueError, r"labels in \[0, 1\]"),
+    (lambda: gradients.input_gradient_penalty_loss(_model_2d(), np.zeros((5, 2)), _col, -0.5), ValueError,
+     "penalty_weight"),
+    (lambda: gradients.input_gradient_penalty_loss(_model_2d(), np.zeros((5, 2)), np.zeros(5)), ValueError,
+     r"y must have shape \(5, 1\)"),
+    (lambda: gradients.input_gradient_penalty_loss(_model_2d(), np.zeros(5), _col), ValueError,
+     "x must have 2 dimension"),
+    # maximize_input
+    (lambda: gradients.maximize_input(_concave_f, 0.5, []), ValueError, "y0 must have at least 1"),
+    (lambda: gradients.maximize_input(_concave_f, 0.5, 0.0, seed="abc"), TypeError, "seed must be"),
+    (lambda: gradients.maximize_input(_concave_f, 0.5, 0.0, seed=-1), ValueError, "seed must be"),
+    (lambda: gradients.maximize_input(_concave_f, 0.5, 1e39), ValueError, "y0 must fit in float32"),
+    (lambda: gradients.maximize_input(_concave_f, 0.5, [0.0], bounds=([0.0, 1.0], 2.0)), ValueError,
+     r"bounds\[0\] must be a scalar or have shape \(1,\)"),
+    (lambda: gradients.maximize_input(_concave_f, 0.5, 0.0, bounds=(np.nan, 1.0)), ValueError, "NaN"),
+    (lambda: gradients.maximize_input(lambda z: z, 0.5, 0.0, steps=2), ValueError, "one value per row"),
+    (lambda: gradients.maximize_input(_concave_f, 0.5, 0.0, tol=0.0), ValueError, "tol must lie in"),
+    (lambda: gradients.maximize_input(_concave_f, 0.5, 0.0, steps=2.5), TypeError,
+     "steps must be an integer"),
+    # train
+    (lambda: gradients.train([tf.Variable(1.0)], lambda: tf.ones(3), steps=1), ValueError, "scalar"),
+    (lambda: gradients.train([tf.Variable(1.0)], lambda: tf.constant(1.0), steps=1), ValueError,
+     "reaches none"),
+    (lambda: gradients.train([tf.Variable(1.0)], lambda: 1.0, steps=1), TypeError, "TensorFlow tensor"),
+    (lambda: gradients.train([tf.Variable(1.0)], lambda: tf.constant(1.0), steps=1, learning_rate=-1.0),
+     ValueError, "learning_rate"),
+    # soft_step, clipped_soft_sign, round_ste, BackwardProbe
+    (lambda: gradients.soft_step(tf.constant([0.0]), 1e39), ValueError, "max_slope must be at most"),
+    (lambda: gradients.soft_step(tf.constant([1, 2]), 1.0), TypeError, "floating tensor"),
+    (lambda: gradients.soft_step([np.inf], 1.0), ValueError, "x must be finite"),
+    (lambda: gradients.clipped_soft_sign([0.0], 0.0), ValueError, "k must lie in"),
+    (lambda: gradients.clipped_soft_sign([0.0], np.inf), ValueError, "k must be finite"),
+    (lambda: gradients.clipped_soft_sign(tf.constant([0.0]), 1e38), ValueError, "k must be at most"),
+    (lambda: gradients.clipped_soft_sign("x", 1.0), TypeError, "x must be a numeric array"),
+    (lambda: gradients.round_ste("x"), TypeError, "x must be a numeric array"),
+    (lambda: gradients.BackwardProbe()(tf.constant([1, 2])), TypeError, "floating tensor"),
+]
+
+
+@pytest.mark.parametrize(("call", "error", "match"), BAD_CALLS)
+def test_bad_inputs_are_refused_with_a_named_argument(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_maximize_input_accepts_a_one_sided_box_and_a_function_that_ignores_y():
+    f = _concave(0.3)  # maximum at y = x + 0.3 = 0.8
+    result = gradients.maximize_input(f, 0.5, 2.0, bounds=(1.0, np.inf), steps=300, learning_rate=0.1,
+                                      n_starts=3)
+    np.testing.assert_allclose(result.y, [1.0], atol=1e-6)
+    assert np.all(result.starts >= 1.0)
+    flat = gradients.maximize_input(lambda z: z[:, 0] * 2.0, 0.5, 0.25, steps=5)
+    assert flat.converged and flat.y[0] == 0.25 and flat.value == 1.0

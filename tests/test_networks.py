@@ -28,7 +28,7 @@ def test_seeds_fix_the_weights():
     a = networks.make_mlp(2, 1, hidden=(3,), seed=4)
     b = networks.make_mlp(2, 1, hidden=(3,), seed=4)
     c = networks.make_mlp(2, 1, hidden=(3,), seed=5)
-    for wa, wb in zip(a.get_weights(), b.get_weights()):
+    for wa, wb in zip(a.get_weights(), b.get_weights(), strict=True):
         np.testing.assert_array_equal(wa, wb)
     assert not np.array_equal(a.get_weights()[0], c.get_weights()[0])
     # the output layer follows output_seed; the hidden layers do not depend on it
