@@ -52,7 +52,7 @@ AXE_FAIL = {"serious", "critical"}
 SIDEWAYS = """() => {
   const w = document.documentElement.clientWidth;
   if (document.documentElement.scrollWidth <= w + 1) return [];
-  const own = "pre, .highlight, mjx-container, .MathJax, table, .cell_output, .output, .table-wrapper, .math";
+  const own = "pre, .highlight, mjx-container, .MathJax, table, .cell_output, .output, .table-wrapper, .math, svg";
   return Array.from(document.querySelectorAll("main *"))
     .filter(e => !e.closest(own) && e.getBoundingClientRect().right > w + 1 && e.offsetParent !== null)
     .filter(e => !Array.from(e.children).some(c => c.getBoundingClientRect().right > w + 1))
@@ -143,10 +143,10 @@ def accessibility(page, axe) -> tuple[list[str], list[str]]:
     return failing, listed
 
 
-def reflow(page, url: str) -> list[str]:
+def reflow(page) -> list[str]:
     """Problems at a 320 px wide window: the page must not scroll sideways."""
-    page.set_viewport_size(NARROW)
-    page.goto(url, wait_until="load", timeout=30_000)
+    page.set_viewport_size(NARROW)  # the page lays itself out again; no reload (MathJax is costly)
+    page.wait_for_timeout(200)
     return [f"at 320 px wide the page scrolls sideways (e.g. {', '.join(culprits)})"
             for culprits in [page.evaluate(SIDEWAYS)] if culprits]
 
@@ -156,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("html", type=pathlib.Path, help="the built HTML folder")
     parser.add_argument("--search-word", default="gradient")
     parser.add_argument("--changed", action="store_true", help="only pages written since the last passing check")
+    parser.add_argument("--only", default="", help="only pages whose path contains this text")
     args = parser.parse_args(argv)
     root = args.html.resolve()
     if not (root / "index.html").exists():
@@ -170,6 +171,7 @@ def main(argv: list[str] | None = None) -> int:
 
     pages = sorted(p for p in root.rglob("*.html") if p.name not in SKIP
                    and not {"_static", "_sources", "_images"} & set(p.relative_to(root).parts))
+    pages = [p for p in pages if args.only in p.relative_to(root).as_posix()]
     stamp = root / STAMP
     if args.changed and stamp.exists():
         since = stamp.stat().st_mtime
@@ -198,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
                     is_notebook = (root / "_sources" / rel).with_suffix(".ipynb").exists()
                     problems = check_page(page, f"{base}/{rel}", is_notebook)
                     failing, listed = accessibility(page, axe)
-                    problems += failing + reflow(page, f"{base}/{rel}")
+                    problems += failing + reflow(page)
                     if listed:
                         notes[rel] = listed
                 if problems:

@@ -21,7 +21,7 @@ from typing import Any
 from docutils import nodes
 
 # <a ...>Chapter title</a><details ...><summary>  in the theme's sidebar navigation
-TOGGLE = re.compile(r'(<a class="reference internal"[^>]*>(?P<title>[^<]*)</a>\s*<details(?P<open>[^>]*)>\s*)<summary>')
+TOGGLE = re.compile(r'(<a class="[^"]*\breference internal\b[^"]*"[^>]*>(?P<title>[^<]*)</a>\s*<details[^>]*>\s*)<summary>')
 BIBLIOENTRY = 'role="doc-biblioentry"'
 
 
