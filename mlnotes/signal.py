@@ -15,10 +15,12 @@ from typing import Any
 
 import numpy as np
 import scipy.linalg
-from scipy import ndimage, special
+from scipy import ndimage, optimize, special
+from scipy.spatial.transform import Rotation
 
 from mlnotes._checks import (
     as_array,
+    check_bool,
     check_choice,
     check_int,
     check_real,
@@ -33,6 +35,7 @@ __all__ = [
     "count_gaussians",
     "discrete_gaussian_kernel",
     "dlt_design_matrix",
+    "draw_pixel_geometry",
     "fit_two_lines",
     "gaussian_peaks",
     "intrinsic_matrix",
@@ -40,6 +43,7 @@ __all__ = [
     "local_mean_variance_direct",
     "mscn",
     "project_points",
+    "refine_calibration",
     "savgol_coefficients",
     "savgol_cube",
     "savgol_matrix",
@@ -935,6 +939,17 @@ def _check_correspondences(points_3d: Any, points_2d: Any) -> tuple[np.ndarray, 
     return X, u
 
 
+def _check_calibration_points(points_3d: Any, points_2d: Any) -> tuple[np.ndarray, np.ndarray]:
+    X, u = _check_correspondences(points_3d, points_2d)
+    if X.shape[0] < 6:
+        raise ValueError(f"points_3d must hold at least 6 points (11 unknowns); got {X.shape[0]}")
+    if _rank(X) < 3:
+        raise ValueError("points_3d must not be coplanar: a planar target leaves P undetermined")
+    if _rank(u) < 2:
+        raise ValueError("points_2d must not be collinear: the image of a 3-D target spans the plane")
+    return X, u
+
+
 def _rank(points: np.ndarray) -> int:
     """Affine rank of a point cloud, with a tolerance relative to its own spread."""
     singular = np.linalg.svd(points - points.mean(axis=0), compute_uv=False)
@@ -997,13 +1012,7 @@ def calibrate_dlt(points_3d: Any, points_2d: Any) -> CameraCalibration:
     section 6.2.4; Zhang (2000), "A flexible new technique for camera calibration",
     IEEE TPAMI 22(11).
     """
-    X, u = _check_correspondences(points_3d, points_2d)
-    if X.shape[0] < 6:
-        raise ValueError(f"points_3d must hold at least 6 points (11 unknowns); got {X.shape[0]}")
-    if _rank(X) < 3:
-        raise ValueError("points_3d must not be coplanar: a planar target leaves P undetermined")
-    if _rank(u) < 2:
-        raise ValueError("points_2d must not be collinear: the image of a 3-D target spans the plane")
+    X, u = _check_calibration_points(points_3d, points_2d)
     T3, T2 = _normalising_transform(X), _normalising_transform(u)
     Xn = X @ T3[:3, :3].T + T3[:3, 3]
     un = u @ T2[:2, :2].T + T2[:2, 2]
@@ -1019,3 +1028,173 @@ def calibrate_dlt(points_3d: Any, points_2d: Any) -> CameraCalibration:
     projected = project_points(K, R, t, X)
     rms = float(np.sqrt(np.mean(np.sum((projected - u) ** 2, axis=1))))
     return CameraCalibration(P=P, K=K, R=R, t=t, rms_error=rms)
+
+
+def _intrinsics_from(params: np.ndarray, square_pixels: bool, zero_skew: bool) -> np.ndarray:
+    """K from the intrinsic part of the parameter vector (see refine_calibration)."""
+    if square_pixels:
+        fx = fy = params[0]
+        rest = params[1:]
+    else:
+        fx, fy = params[0], params[1]
+        rest = params[2:]
+    cx, cy = rest[0], rest[1]
+    skew = 0.0 if zero_skew else rest[2]
+    return np.array([[fx, skew, cx], [0.0, fy, cy], [0.0, 0.0, 1.0]])
+
+
+def refine_calibration(
+    points_3d: Any,
+    points_2d: Any,
+    initial: CameraCalibration | None = None,
+    *,
+    square_pixels: bool = False,
+    zero_skew: bool = True,
+) -> CameraCalibration:
+    r"""Calibrate by minimising the reprojection error, optionally with :math:`f_x = f_y`.
+
+    Minimises :math:`\sum_i \lVert \pi(K (R X_i + t)) - u_i \rVert^2` (:math:`\pi` the
+    perspective division) over the intrinsics and the pose, with :math:`R` parametrised
+    by a rotation vector, by Levenberg-Marquardt (``scipy.optimize.least_squares``,
+    ``method="lm"``, ``x_scale="jac"``), from the DLT estimate (:func:`calibrate_dlt`)
+    unless ``initial`` is given. The intrinsics are :math:`(f_x, f_y, c_x, c_y)`, plus
+    the skew if ``zero_skew`` is False. With ``square_pixels=True`` there is a single
+    focal length, :math:`f_x = f_y = f`: the constraint is part of the model, so the
+    estimate satisfies it exactly, and the cost of imposing it (a higher reprojection
+    error) tells whether the data agree with it.
+
+    Parameters
+    ----------
+    points_3d : array_like, shape (n, 3), n >= 6, not coplanar
+    points_2d : array_like, shape (n, 2), pixels
+    initial : CameraCalibration, optional
+        Starting point; default ``calibrate_dlt(points_3d, points_2d)``.
+    square_pixels : bool, default False
+        Estimate one focal length for both axes.
+    zero_skew : bool, default True
+        Hold the skew at 0 (rectangular pixel grid).
+
+    Returns
+    -------
+    CameraCalibration
+        ``K``, ``R``, ``t``, ``P = K [R | t]`` and the RMS reprojection error in pixels.
+
+    References
+    ----------
+    Hartley and Zisserman (2004), Multiple View Geometry, 2nd ed., sections 7.2 and A6
+    (Levenberg-Marquardt); Zhang (2000), IEEE TPAMI 22(11), section 3.2.
+    """
+    X, u = _check_calibration_points(points_3d, points_2d)
+    square_pixels = check_bool(square_pixels, "square_pixels")
+    zero_skew = check_bool(zero_skew, "zero_skew")
+    if initial is None:
+        initial = calibrate_dlt(X, u)
+    elif not isinstance(initial, CameraCalibration):
+        raise TypeError(f"initial must be a CameraCalibration or None; got {type(initial).__name__}")
+    K0 = initial.K
+    focal = [np.sqrt(K0[0, 0] * K0[1, 1])] if square_pixels else [K0[0, 0], K0[1, 1]]
+    skew = [] if zero_skew else [K0[0, 1]]
+    start = np.concatenate([focal, K0[:2, 2], skew, Rotation.from_matrix(initial.R).as_rotvec(), initial.t])
+    n_intrinsic = start.size - 6
+
+    def camera(params: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        K = _intrinsics_from(params[:n_intrinsic], square_pixels, zero_skew)
+        R = Rotation.from_rotvec(params[n_intrinsic:n_intrinsic + 3]).as_matrix()
+        return K, R, params[n_intrinsic + 3:]
+
+    def residuals(params: np.ndarray) -> np.ndarray:
+        K, R, t = camera(params)
+        hom = (X @ R.T + t) @ K.T
+        return (hom[:, :2] / hom[:, 2:] - u).ravel()
+
+    result = optimize.least_squares(residuals, start, method="lm", x_scale="jac")
+    K, R, t = camera(result.x)
+    rms = float(np.sqrt(np.mean(np.sum(result.fun.reshape(-1, 2) ** 2, axis=1))))
+    return CameraCalibration(P=K @ np.column_stack([R, t]), K=K, R=R, t=t, rms_error=rms)
+
+
+def draw_pixel_geometry(
+    axes: Any,
+    focal_length: float = 8.0,
+    pixel_width: float = 0.005,
+    pixel_height: float = 0.00625,
+    point: tuple[float, float] = (0.0175, 0.0125),
+) -> dict[str, float]:
+    r"""Draw why one lens has two focal lengths in pixels (a conceptual figure).
+
+    Left axes: the pinhole model seen from the side; a point at depth :math:`Z` and height
+    :math:`Y` images at :math:`y = fY/Z` on the image plane at distance :math:`f`.
+    Right axes: the sensor near the principal point, a grid of pixels :math:`p_w` wide
+    and :math:`p_h` high, and an image point at :math:`(x, y)` (same units as :math:`f`),
+    which is :math:`x / p_w` pixels across and :math:`y / p_h` pixels up. Hence
+    :math:`u - c_x = (f/p_w)\,X/Z` and :math:`v - c_y = (f/p_h)\,Y/Z`:
+    :math:`f_x = f/p_w`, :math:`f_y = f/p_h`.
+
+    Parameters
+    ----------
+    axes : sequence of two matplotlib Axes
+    focal_length, pixel_width, pixel_height : float, > 0
+        In millimetres (the labels say mm).
+    point : (float, float)
+        Image point :math:`(x, y)` relative to the principal point, in mm; both positive.
+
+    Returns
+    -------
+    dict
+        ``fx``, ``fy`` (pixels) and ``u_offset``, ``v_offset``: the point in pixels from
+        the principal point.
+
+    References
+    ----------
+    Hartley and Zisserman (2004), Multiple View Geometry, 2nd ed., section 6.1.
+    """
+    f = check_real(focal_length, "focal_length", low=0.0, low_open=True)
+    pw = check_real(pixel_width, "pixel_width", low=0.0, low_open=True)
+    ph = check_real(pixel_height, "pixel_height", low=0.0, low_open=True)
+    xy = check_shape(as_array(point, "point", ndim=1), "point", (2,))
+    if np.any(xy <= 0):
+        raise ValueError(f"point must have two positive coordinates; got {xy.tolist()}")
+    if len(axes) != 2:
+        raise ValueError(f"axes must hold two Axes (side view, sensor); got {len(axes)}")
+    side, sensor = axes
+    x, y = float(xy[0]), float(xy[1])
+    # side view, schematic, in units of f: a point at depth 3f and height 1.2f
+    depth, height = 3.0, 1.2
+    side.plot([-0.3, depth + 0.3], [0, 0], color="0.6", lw=0.8)  # optical axis
+    side.plot([1.0, 1.0], [-0.6 * height, 1.3 * height], color="k", lw=1.5)  # image plane
+    side.plot([0.0, depth], [0.0, height], "--", color="C0", lw=1.2)  # the ray
+    side.plot([0.0], [0.0], "o", color="k", ms=5)
+    side.plot([depth], [height], "o", color="C1", ms=6)
+    side.plot([1.0], [height / depth], "s", color="C1", ms=5)
+    side.annotate("", xy=(1.0, -0.35 * height), xytext=(0.0, -0.35 * height),
+                  arrowprops=dict(arrowstyle="<->", lw=1))
+    side.text(0.5, -0.3 * height, "$f$", ha="center", va="bottom")
+    side.text(0.0, 0.08 * height, "pinhole", ha="right", va="bottom", fontsize=8)
+    side.text(depth, 1.06 * height, "point $(Y, Z)$", ha="center", va="bottom", fontsize=8)
+    side.text(1.06, height / depth, "$y = fY/Z$", ha="left", va="top", fontsize=8)
+    side.set_xlabel("depth $Z$ along the optical axis (units of $f$)")
+    side.set_ylabel("height (units of $f$)")
+    side.set_title("side view: one focal length $f$")
+    side.grid(False)
+    # sensor: pixels drawn to scale around the principal point
+    cols, rows = int(np.ceil(x / pw)) + 2, int(np.ceil(y / ph)) + 2
+    for i in range(-1, cols + 1):
+        sensor.plot([i * pw, i * pw], [-ph, rows * ph], color="0.75", lw=0.8)
+    for j in range(-1, rows + 1):
+        sensor.plot([-pw, cols * pw], [j * ph, j * ph], color="0.75", lw=0.8)
+    sensor.plot([0.0], [0.0], "+", color="k", ms=9, mew=1.5)
+    sensor.plot([x], [y], "s", color="C1", ms=6)
+    sensor.plot([0.0, x], [y, y], color="C0", lw=1.2)
+    sensor.plot([x, x], [0.0, y], ":", color="C2", lw=1.5)
+    u_off, v_off = x / pw, y / ph
+    sensor.text(x / 2, y + 0.15 * ph, f"$x$ = {x:g} mm = {u_off:.1f} pixels", ha="center", va="bottom",
+                fontsize=8)
+    sensor.text(x + 0.15 * pw, y / 2, f"$y$ = {y:g} mm\n= {v_off:.1f} pixels", ha="left", va="center",
+                fontsize=8)
+    sensor.text(0.1 * pw, -0.2 * ph, "$(c_x, c_y)$", ha="left", va="top", fontsize=8)
+    sensor.set_aspect("equal")
+    sensor.set_xlabel(f"sensor $x$ (mm; pixel width $p_w$ = {pw:g})")
+    sensor.set_ylabel(f"sensor $y$ (mm; $p_h$ = {ph:g})")
+    sensor.set_title(rf"$f_x = f/p_w = {f / pw:.0f}$, $f_y = f/p_h = {f / ph:.0f}$ px")
+    sensor.grid(False)
+    return {"fx": f / pw, "fy": f / ph, "u_offset": u_off, "v_offset": v_off}

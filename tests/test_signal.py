@@ -751,3 +751,88 @@ def test_local_mean_variance_other_borders_equal_scipy(mode):
     np.testing.assert_allclose(
         var, ndimage.gaussian_filter(image**2, 1.0, mode=mode, truncate=2.0) - ref**2, atol=1e-9
     )
+
+
+# ----------------------------------------------------------------- refined calibration
+@pytest.mark.parametrize("pixel_height", [0.005, 0.0055])
+def test_refine_calibration_recovers_the_camera_without_noise(pixel_height):
+    K = S.intrinsic_matrix(8.0, 0.005, pixel_height, cx=640.0, cy=480.0)
+    _, R, t, X = make_camera(seed=5)
+    u = S.project_points(K, R, t, X)
+    cal = S.refine_calibration(X, u, square_pixels=pixel_height == 0.005)
+    np.testing.assert_allclose(cal.K, K, rtol=1e-7, atol=1e-6)
+    np.testing.assert_allclose(cal.R, R, atol=1e-9)
+    np.testing.assert_allclose(cal.t, t, atol=1e-8)
+    assert cal.rms_error < 1e-6
+    np.testing.assert_allclose(cal.P, K @ np.column_stack([R, t]), rtol=1e-7, atol=1e-6)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_refine_calibration_minimises_the_reprojection_error_and_nests_the_constraint(seed):
+    K, R, t, X = make_camera(seed=seed)  # 5.0 x 5.5 um pixels: fx != fy
+    u = S.project_points(K, R, t, X) + np.random.default_rng(10 + seed).normal(0, 0.3, (len(X), 2))
+    dlt = S.calibrate_dlt(X, u)
+    free_skew = S.refine_calibration(X, u, zero_skew=False)
+    free = S.refine_calibration(X, u)
+    square = S.refine_calibration(X, u, square_pixels=True)
+    # DLT minimises an algebraic error; the refinement (same model, skew free) does better
+    assert free_skew.rms_error <= dlt.rms_error + 1e-12
+    # nested models: every constraint can only raise the minimum
+    assert free_skew.rms_error <= free.rms_error + 1e-12 <= square.rms_error + 2e-12
+    assert square.K[0, 0] == square.K[1, 1] and free.K[0, 1] == 0.0 == square.K[0, 1]
+    # the data reject square pixels here: the constrained error is several times the noise
+    assert square.rms_error > 3 * free.rms_error
+    # the reported rms is the reprojection error of the returned camera
+    reproj = S.project_points(free.K, free.R, free.t, X) - u
+    assert free.rms_error == pytest.approx(np.sqrt(np.mean(np.sum(reproj**2, axis=1))), rel=1e-10)
+
+
+def test_refine_calibration_with_square_pixels_costs_almost_nothing_when_they_are_square():
+    K = S.intrinsic_matrix(8.0, 0.005, 0.005, cx=640.0, cy=480.0)
+    _, R, t, X = make_camera(seed=6)
+    u = S.project_points(K, R, t, X) + np.random.default_rng(7).normal(0, 0.3, (len(X), 2))
+    free = S.refine_calibration(X, u)
+    square = S.refine_calibration(X, u, square_pixels=True)
+    assert square.rms_error - free.rms_error < 0.01 * free.rms_error
+    assert abs(square.K[0, 0] / K[0, 0] - 1) < 0.01
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "exc", "match"),
+    [
+        (dict(initial="dlt"), TypeError, "initial must be a CameraCalibration"),
+        (dict(square_pixels="yes"), TypeError, "square_pixels must be True or False"),
+        (dict(zero_skew=1), TypeError, "zero_skew must be True or False"),
+    ],
+)
+def test_refine_calibration_bad_input(kwargs, exc, match):
+    K, R, t, X = make_camera()
+    with pytest.raises(exc, match=match):
+        S.refine_calibration(X, S.project_points(K, R, t, X), **kwargs)
+    with pytest.raises(ValueError, match="coplanar"):
+        S.refine_calibration(np.c_[X[:, :2], np.zeros(len(X))], S.project_points(K, R, t, X))
+    with pytest.raises(ValueError, match="at least 6"):
+        S.refine_calibration(X[:5], S.project_points(K, R, t, X[:5]))
+
+
+def test_draw_pixel_geometry_reports_fx_fy_and_pixel_offsets():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2)
+    out = S.draw_pixel_geometry(
+        axes, focal_length=6.0, pixel_width=0.004, pixel_height=0.005, point=(0.02, 0.01)
+    )
+    K = S.intrinsic_matrix(6.0, 0.004, 0.005, 0.0, 0.0)
+    assert out["fx"] == pytest.approx(K[0, 0]) and out["fy"] == pytest.approx(K[1, 1])
+    assert (out["u_offset"], out["v_offset"]) == (pytest.approx(5.0), pytest.approx(2.0))
+    assert "5.0 pixels" in " ".join(t.get_text() for t in axes[1].texts)
+    with pytest.raises(ValueError, match="point must have two positive"):
+        S.draw_pixel_geometry(axes, point=(-1.0, 0.01))
+    with pytest.raises(ValueError, match="axes must hold two Axes"):
+        S.draw_pixel_geometry(axes[:1])
+    with pytest.raises(ValueError, match="pixel_height must lie in"):
+        S.draw_pixel_geometry(axes, pixel_height=0.0)
+    plt.close(fig)
