@@ -75,3 +75,53 @@ def test_bad_arguments_are_named(kwargs, error, match):
     args = {"n_inputs": 2, "n_outputs": 1, **kwargs}
     with pytest.raises(error, match=match):
         networks.make_mlp(**args)
+
+
+@pytest.mark.parametrize("activation", ["linear", "relu", "tanh", "sigmoid", "softplus"])
+def test_mlp_apply_reproduces_the_keras_model_in_numpy_and_jax(activation):
+    import jax.numpy as jnp
+
+    net = networks.make_mlp(3, 2, hidden=(6, 5), activation=activation, seed=3)
+    x = np.random.default_rng(1).standard_normal((7, 3)).astype(np.float32)
+    layers = networks.dense_layers(net)
+    assert [w.shape for w, _, _ in layers] == [(3, 6), (6, 5), (5, 2)]
+    assert [name for _, _, name in layers] == [activation, activation, "linear"]
+    want = net(x).numpy()
+    np.testing.assert_allclose(networks.mlp_apply(layers, x), want, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(np.asarray(networks.mlp_apply(layers, x, jnp)), want, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(networks.mlp_apply(layers, x[0]), want[0], rtol=1e-5, atol=1e-6)
+
+
+def test_hidden_preactivations_locate_the_relu_kinks():
+    net = networks.make_mlp(1, 1, hidden=(4,), activation="relu", seed=0)
+    (w, b, _), _ = networks.dense_layers(net)
+    x = np.linspace(-3, 3, 7)[:, None]
+    (z,) = networks.hidden_preactivations(net, x)
+    np.testing.assert_allclose(z, x @ w + b, rtol=1e-6)
+    # each unit's pre-activation vanishes at its kink -b/w
+    kinks = (-b / w[0])[None, :]
+    np.testing.assert_allclose(networks.hidden_preactivations(net, kinks.T)[0].diagonal(), 0.0, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (lambda: networks.dense_layers("model"), TypeError, "model must be a Keras model"),
+        (lambda: networks.dense_layers(keras.Sequential([keras.Input((2,)), keras.layers.Dropout(0.1)])),
+         ValueError, "at least one Dense layer"),
+        (lambda: networks.dense_layers(keras.Sequential([keras.Input((2,)), keras.layers.Dense(2, "elu")])),
+         ValueError, "activation of layer"),
+        (lambda: networks.mlp_apply([], np.zeros(2)), TypeError, "layers must be a non-empty list"),
+        (lambda: networks.mlp_apply(networks.dense_layers(networks.make_mlp(2, 1)), np.zeros(3)), ValueError,
+         "x must have 2 features"),
+        (lambda: networks.mlp_apply(networks.dense_layers(networks.make_mlp(2, 1)), [np.nan, 0.0]),
+         ValueError, "x must be finite"),
+        (lambda: networks.hidden_preactivations(networks.make_mlp(2, 1), np.zeros(2)), ValueError,
+         "x must have 2 dimension"),
+        (lambda: networks.hidden_preactivations(networks.make_mlp(2, 1), np.zeros((3, 3))), ValueError,
+         r"x must have shape \(n, 2\)"),
+    ],
+)
+def test_helpers_refuse_bad_inputs(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
