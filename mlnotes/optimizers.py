@@ -1,10 +1,11 @@
-"""Optimiser updates: RMSProp in three libraries' conventions, SGD, and a small NumPy network
+"""Optimiser updates: RMSProp in four libraries' conventions, SGD, and a small NumPy network
 for the batch-size / learning-rate experiment (Chapter 3).
 
-Pure NumPy: the optimisers take gradients as arrays and return new parameters, and record
-the weight change of the last step in ``last_deltas``. The notebooks check them against
-``keras.optimizers.RMSprop``, ``keras.optimizers.SGD`` and
-``tf.compat.v1.train.RMSPropOptimizer``.
+Pure NumPy (no TensorFlow, no JAX): the optimisers take gradients as arrays and return new
+parameters, and record the weight change of the last step in ``last_deltas``. The tests and
+notebooks check them against ``keras.optimizers.RMSprop``, ``keras.optimizers.SGD``,
+``tf.compat.v1.train.RMSPropOptimizer`` and ``optax.rmsprop``; the Keras callback that
+records deltas during ``fit`` lives in :mod:`mlnotes.optimizer_callbacks`.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from typing import Any
 
 import numpy as np
 
-from mlnotes._checks import as_array, check_choice, check_int, check_real
+from mlnotes._checks import as_array, check_bool, check_choice, check_int, check_real, check_seed
 
 __all__ = [
+    "CONVENTIONS",
+    "LIBRARY_DEFAULTS",
     "RMSProp",
     "SGD",
     "TrainingRun",
@@ -28,7 +31,18 @@ __all__ = [
     "train_minibatch",
 ]
 
-CONVENTIONS = ("keras", "tf1", "torch")
+CONVENTIONS = ("keras", "tf1", "torch", "optax")
+
+# Each library's own defaults (learning rate, rho, epsilon), for porting settings; None: no
+# default (the argument is required). RMSProp itself defaults to Keras' values whatever the
+# convention. Checked against the installed libraries in tests/test_optimizers.py, PyTorch's
+# from its documentation.
+LIBRARY_DEFAULTS = {
+    "keras": {"learning_rate": 0.001, "rho": 0.9, "epsilon": 1e-7},
+    "tf1": {"learning_rate": None, "rho": 0.9, "epsilon": 1e-10},
+    "torch": {"learning_rate": 0.01, "rho": 0.99, "epsilon": 1e-8},
+    "optax": {"learning_rate": None, "rho": 0.9, "epsilon": 1e-8},
+}
 
 
 def _as_param_list(values: Any, name: str) -> list[np.ndarray]:
@@ -44,7 +58,7 @@ def _check_grads(params: list[np.ndarray], grads: list[np.ndarray]) -> None:
     if len(grads) != len(params):
         raise ValueError(f"grads must have one array per parameter; got {len(grads)} for "
                          f"{len(params)} params")
-    for i, (p, g) in enumerate(zip(params, grads)):
+    for i, (p, g) in enumerate(zip(params, grads, strict=True)):
         if g.shape != p.shape:
             raise ValueError(f"grads[{i}] must have the shape of params[{i}], {p.shape}; got {g.shape}")
 
@@ -65,7 +79,8 @@ class _Optimizer:
 
     @learning_rate.setter
     def learning_rate(self, value: float) -> None:
-        self._learning_rate = check_real(value, "learning_rate", low=0.0)
+        # 0 would silently freeze training and a negative rate climbs the loss: refuse both.
+        self._learning_rate = check_real(value, "learning_rate", low=0.0, low_open=True)
 
     def _prepare(self, params: Any, grads: Any) -> tuple[list[np.ndarray], list[np.ndarray]]:
         p = _as_param_list(params, "params")
@@ -82,14 +97,23 @@ class _Optimizer:
     def _init_state(self, params: list[np.ndarray]) -> None:
         raise NotImplementedError
 
+    @staticmethod
+    def _check_finite_step(arrays: list[np.ndarray], what: str) -> list[np.ndarray]:
+        """Refuse a step whose arithmetic overflowed float64 (the caller leaves its state unchanged)."""
+        for i, a in enumerate(arrays):
+            if not np.all(np.isfinite(a)):
+                raise ValueError(f"grads[{i}] is too large for this step: {what} overflows float64; "
+                                 "scale the loss down or lower learning_rate")
+        return arrays
+
     def _finish(self, params: list[np.ndarray], deltas: list[np.ndarray]) -> list[np.ndarray]:
         self.iterations += 1
         self.last_deltas = deltas
-        return [p + d for p, d in zip(params, deltas)]
+        return [p + d for p, d in zip(params, deltas, strict=True)]
 
 
 class RMSProp(_Optimizer):
-    r"""RMSProp with the exact update of Keras 3, the TF1 optimiser or PyTorch.
+    r"""RMSProp with the exact update of Keras 3, the TF1 optimiser, PyTorch or optax.
 
     For each parameter array :math:`\theta` with gradient :math:`g_t` (all operations
     elementwise), every convention keeps a running mean of squares and, if ``centered``,
@@ -113,6 +137,18 @@ class RMSProp(_Optimizer):
         :math:`v_0 = 0`, epsilon outside the root, the buffer holds normalised gradients
         (learning rate applied afterwards): :math:`b_t = \mu b_{t-1} + g_t/(\sqrt{s_t} + \epsilon)`,
         :math:`\theta_t = \theta_{t-1} - \eta b_t`.
+    ``"optax"`` (``optax.rmsprop``, ``decay`` = :math:`\rho`, ``eps`` = :math:`\epsilon`)
+        The same update as "keras" with optax's defaults ``initial_scale=0``,
+        ``eps_in_sqrt=True``, ``bias_correction=False``: epsilon inside the root, and
+        ``optax.trace`` after the learning-rate scaling, so the momentum buffer holds steps.
+        optax keeps the learning rate in the parameters' dtype (float64 here) where Keras
+        rounds it to float32; its default epsilon is 1e-8 and it has no default learning rate
+        (see ``LIBRARY_DEFAULTS``).
+
+    The legacy ``tf.keras`` optimiser (Keras 2 ``OptimizerV2`` RMSprop) is none of these:
+    without momentum it divided by :math:`\sqrt{s_t} + \epsilon` (epsilon outside, as
+    "torch"), with momentum it called the ``ApplyRMSProp`` kernel (epsilon inside, as
+    "keras"), and its mean square started at zero.
 
     The two momentum forms agree while :math:`\eta` is constant; they differ after a
     learning-rate change (Keras/TF1 keep the old rate in the buffer).
@@ -120,7 +156,7 @@ class RMSProp(_Optimizer):
     Parameters
     ----------
     learning_rate : float, default 0.001
-        :math:`\eta \ge 0`; may be reassigned between steps.
+        :math:`\eta > 0`; may be reassigned between steps.
     rho : float, default 0.9
         Decay of the running means, in [0, 1).
     momentum : float, default 0.0
@@ -130,7 +166,7 @@ class RMSProp(_Optimizer):
     centered : bool, default False
         Divide by the running variance instead of the running second moment
         (Graves 2013, eq. 38-41).
-    convention : {"keras", "tf1", "torch"}
+    convention : {"keras", "tf1", "torch", "optax"}
 
     Attributes
     ----------
@@ -146,7 +182,9 @@ class RMSProp(_Optimizer):
     Tieleman and Hinton (2012), Neural Networks for Machine Learning, lecture 6.5;
     Graves (2013), "Generating sequences with recurrent neural networks", arXiv:1308.0850;
     Keras 3 source ``keras/src/optimizers/rmsprop.py``; TensorFlow raw op ``ApplyRMSProp``
-    and ``ApplyCenteredRMSProp``; PyTorch documentation of ``torch.optim.RMSprop``.
+    and ``ApplyCenteredRMSProp``; PyTorch documentation of ``torch.optim.RMSprop``; optax
+    source ``optax/_src/alias.py`` (``rmsprop``) and ``transform.py`` (``scale_by_rms``,
+    ``scale_by_stddev``); Keras 2 source ``keras/optimizers/optimizer_v2/rmsprop.py``.
     """
 
     def __init__(
@@ -162,9 +200,7 @@ class RMSProp(_Optimizer):
         self.rho = check_real(rho, "rho", low=0.0, high=1.0, high_open=True)
         self.momentum = check_real(momentum, "momentum", low=0.0, high=1.0, high_open=True)
         self.epsilon = check_real(epsilon, "epsilon", low=0.0, low_open=True)
-        if not isinstance(centered, (bool, np.bool_)):
-            raise TypeError(f"centered must be a bool; got {type(centered).__name__} {centered!r}")
-        self.centered = bool(centered)
+        self.centered = check_bool(centered, "centered")
         self.convention = check_choice(convention, "convention", CONVENTIONS)
         self.mean_square: list[np.ndarray] = []
         self.mean_grad: list[np.ndarray] = []
@@ -176,12 +212,13 @@ class RMSProp(_Optimizer):
         self.mean_grad = [np.zeros_like(p) for p in params]
         self.momentum_buffer = [np.zeros_like(p) for p in params]
 
-    def _scale(self, i: int) -> np.ndarray:
-        """The denominator that divides the gradient of parameter ``i``, from the current state."""
-        s = self.mean_square[i]
+    def _scale(self, i: int, square: np.ndarray | None = None, mean: np.ndarray | None = None) -> np.ndarray:
+        """The denominator that divides the gradient of parameter ``i`` (current state by default)."""
+        s = self.mean_square[i] if square is None else square
         if self.centered:
+            m = self.mean_grad[i] if mean is None else mean
             # v - mean(g)^2 >= 0 in exact arithmetic; rounding may push it a hair below.
-            s = np.maximum(s - self.mean_grad[i] ** 2, 0.0)
+            s = np.maximum(s - m**2, 0.0)
         if self.convention == "torch":
             return np.sqrt(s) + self.epsilon
         return np.sqrt(s + self.epsilon)
@@ -201,18 +238,25 @@ class RMSProp(_Optimizer):
         """
         p, g = self._prepare(params, grads)
         rho, mu, lr = self.rho, self.momentum, self.learning_rate
-        deltas = []
-        for i, gi in enumerate(g):
-            self.mean_square[i] = rho * self.mean_square[i] + (1.0 - rho) * gi**2
+        # New state computed aside and committed only if every number is finite: a gradient
+        # whose square overflows would otherwise give a silent zero step (g / sqrt(inf)).
+        with np.errstate(over="ignore", invalid="ignore"):
+            square = [rho * v + (1.0 - rho) * gi**2 for v, gi in zip(self.mean_square, g, strict=True)]
+            self._check_finite_step(square, "its square")
+            mean = self.mean_grad
             if self.centered:
-                self.mean_grad[i] = rho * self.mean_grad[i] + (1.0 - rho) * gi
-            normalised = gi / self._scale(i)
-            if self.convention == "torch":
-                self.momentum_buffer[i] = mu * self.momentum_buffer[i] + normalised
-                deltas.append(-lr * self.momentum_buffer[i])
-            else:
-                self.momentum_buffer[i] = mu * self.momentum_buffer[i] + lr * normalised
-                deltas.append(-self.momentum_buffer[i])
+                mean = [rho * m + (1.0 - rho) * gi for m, gi in zip(mean, g, strict=True)]
+            buffers, deltas = [], []
+            for i, gi in enumerate(g):
+                normalised = gi / self._scale(i, square[i], mean[i])
+                if self.convention == "torch":
+                    buffers.append(mu * self.momentum_buffer[i] + normalised)
+                    deltas.append(-lr * buffers[-1])
+                else:
+                    buffers.append(mu * self.momentum_buffer[i] + lr * normalised)
+                    deltas.append(-buffers[-1])
+            self._check_finite_step([a + d for a, d in zip(p, deltas, strict=True)], "the new parameters")
+        self.mean_square, self.mean_grad, self.momentum_buffer = square, list(mean), buffers
         return self._finish(p, deltas)
 
     def step_sizes(self) -> list[np.ndarray]:
@@ -241,7 +285,7 @@ class SGD(_Optimizer):
     Parameters
     ----------
     learning_rate : float
-        :math:`\eta \ge 0`; may be reassigned between steps.
+        :math:`\eta > 0`; may be reassigned between steps.
     momentum : float, default 0.0
         :math:`\mu`, in [0, 1).
 
@@ -269,8 +313,12 @@ class SGD(_Optimizer):
     def step(self, params: Sequence[Any], grads: Sequence[Any]) -> list[np.ndarray]:
         """One update; returns the new parameters (float64, the inputs unmodified)."""
         p, g = self._prepare(params, grads)
-        self.velocity = [self.momentum * u - self.learning_rate * gi for u, gi in zip(self.velocity, g)]
-        return self._finish(p, list(self.velocity))
+        with np.errstate(over="ignore", invalid="ignore"):
+            mu, lr = self.momentum, self.learning_rate
+            velocity = [mu * u - lr * gi for u, gi in zip(self.velocity, g, strict=True)]
+            self._check_finite_step([a + u for a, u in zip(p, velocity, strict=True)], "the new parameters")
+        self.velocity = velocity
+        return self._finish(p, list(velocity))
 
 
 # --------------------------------------------------------------------------- a small network
@@ -291,8 +339,7 @@ def mlp_init(n_inputs: int, n_hidden: int, n_classes: int, seed: int = 0) -> lis
     n_inputs = check_int(n_inputs, "n_inputs", low=1)
     n_hidden = check_int(n_hidden, "n_hidden", low=1)
     n_classes = check_int(n_classes, "n_classes", low=2)
-    seed = check_int(seed, "seed", low=0)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed(seed))
 
     def glorot(n_in: int, n_out: int) -> np.ndarray:
         limit = np.sqrt(6.0 / (n_in + n_out))
@@ -336,14 +383,18 @@ def _forward(p: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> tuple[np.ndar
     return h, probs, losses
 
 
-def mlp_loss_and_grads(params: Sequence[Any], x: Any, y: Any) -> tuple[float, list[np.ndarray]]:
-    r"""Mean softmax cross-entropy of a one-hidden-layer tanh network, and its gradients.
+def mlp_loss_and_grads(
+    params: Sequence[Any], x: Any, y: Any, *, reduction: str = "mean"
+) -> tuple[float, list[np.ndarray]]:
+    r"""Mean (or summed) softmax cross-entropy of a one-hidden-layer tanh network, and its gradients.
 
     .. math::
         h = \tanh(x W_1 + b_1), \quad z = h W_2 + b_2, \quad
-        L = \frac1n \sum_i \bigl(\log\textstyle\sum_c e^{z_{ic}} - z_{i y_i}\bigr),
+        L = \frac1n \sum_i \bigl(\log\textstyle\sum_c e^{z_{ic}} - z_{i y_i}\bigr)
+        \quad (\text{or } nL \text{ for } \texttt{reduction="sum"}),
 
-    with gradients by back-propagation: :math:`\delta_2 = (\mathrm{softmax}(z) - Y)/n`,
+    with gradients by back-propagation: :math:`\delta_2 = (\mathrm{softmax}(z) - Y)/n`
+    (without the :math:`1/n` for the sum),
     :math:`\partial L/\partial W_2 = h^\top \delta_2`,
     :math:`\delta_1 = (\delta_2 W_2^\top) \odot (1 - h^2)`, :math:`\partial L/\partial W_1 = x^\top \delta_1`.
 
@@ -353,6 +404,9 @@ def mlp_loss_and_grads(params: Sequence[Any], x: Any, y: Any) -> tuple[float, li
     x : array_like, shape (n, d)
     y : array_like of int, shape (n,)
         Class labels in ``[0, k)``.
+    reduction : {"mean", "sum"}, default "mean"
+        Average the per-example losses (Keras' and PyTorch's default) or add them up
+        (``reduction="sum"`` in PyTorch, ``Reduction.SUM`` in Keras).
 
     Returns
     -------
@@ -365,14 +419,16 @@ def mlp_loss_and_grads(params: Sequence[Any], x: Any, y: Any) -> tuple[float, li
     Goodfellow, Bengio and Courville (2016), *Deep Learning*, section 6.5.
     """
     p, xa, ya = _check_mlp(params, x, y)
+    reduction = check_choice(reduction, "reduction", ("mean", "sum"))
     h, probs, losses = _forward(p, xa, ya)
     n = len(ya)
     d2 = probs
     d2[np.arange(n), ya] -= 1.0
-    d2 /= n
+    if reduction == "mean":
+        d2 /= n
     d1 = (d2 @ p[2].T) * (1.0 - h**2)
     grads = [xa.T @ d1, d1.sum(axis=0), h.T @ d2, d2.sum(axis=0)]
-    return float(losses.mean()), grads
+    return float(losses.mean() if reduction == "mean" else losses.sum()), grads
 
 
 def mlp_per_example_gradients(params: Sequence[Any], x: Any, y: Any) -> np.ndarray:
@@ -417,8 +473,8 @@ def gradient_noise_scale(per_example_grads: Any) -> float:
     McCandlish et al. (2018), "An empirical model of large-batch training", arXiv:1812.06162.
     """
     g = as_array(per_example_grads, "per_example_grads", ndim=2)
-    if g.shape[0] < 2:
-        raise ValueError(f"per_example_grads must have at least 2 rows; got shape {g.shape}")
+    if g.shape[0] < 2 or g.shape[1] < 1:
+        raise ValueError(f"per_example_grads must have at least 2 rows and 1 column; got shape {g.shape}")
     mean = g.mean(axis=0)
     trace = float(np.sum(np.var(g, axis=0, ddof=1)))
     signal = float(mean @ mean)
@@ -433,18 +489,17 @@ class TrainingRun:
     ----------
     params : list of ndarray
         The final parameters (the last finite ones if training diverged).
-    samples_seen : ndarray of int, shape (m,)
-        Examples processed before each evaluation (0 first).
-    loss : ndarray, shape (m,)
-        Mean loss on the whole data set at those points.
+    history : dict[str, ndarray]
+        The book's training-history convention, metric name -> values at the ``m``
+        evaluation points: ``"samples_seen"`` (int, examples processed before each
+        evaluation, 0 first) and ``"loss"`` (mean loss on the whole data set there).
     diverged : bool
         True if the loss became non-finite or exceeded ``max_loss`` (training stopped there;
-        ``loss`` ends with that value).
+        ``history["loss"]`` ends with that value).
     """
 
     params: list[np.ndarray]
-    samples_seen: np.ndarray
-    loss: np.ndarray
+    history: dict[str, np.ndarray]
     diverged: bool
 
 
@@ -459,12 +514,14 @@ def train_minibatch(
     eval_every: int | None = None,
     max_loss: float = 1e3,
     seed: int = 0,
+    reduction: str = "mean",
 ) -> TrainingRun:
     r"""Train :func:`mlp_loss_and_grads`'s network with mini-batches, recording the full loss.
 
     Each epoch visits the examples in a fresh random order (``np.random.default_rng(seed)``),
     in ``ceil(n / batch_size)`` batches, the last one possibly smaller; each batch's gradient
-    is of the batch's *mean* loss, as in Keras' ``fit``.
+    is of the batch's *mean* loss, as in Keras' ``fit`` (or of its sum, ``reduction="sum"``).
+    The loss recorded in the history is always the mean over the whole data set.
 
     Parameters
     ----------
@@ -480,10 +537,13 @@ def train_minibatch(
     max_loss : float, default 1e3
         Stop and report divergence above this loss.
     seed : int, default 0
+    reduction : {"mean", "sum"}, default "mean"
+        The batch loss whose gradient is stepped along (see :func:`mlp_loss_and_grads`).
 
     Returns
     -------
     TrainingRun
+        ``params``, ``history`` (``"samples_seen"`` and ``"loss"``) and ``diverged``.
     """
     p, xa, ya = _check_mlp(params, x, y)
     if not isinstance(optimizer, (SGD, RMSProp)):
@@ -493,8 +553,8 @@ def train_minibatch(
     epochs = check_int(epochs, "epochs", low=1)
     eval_every = n if eval_every is None else check_int(eval_every, "eval_every", low=1)
     max_loss = check_real(max_loss, "max_loss", low=0.0, low_open=True)
-    seed = check_int(seed, "seed", low=0)
-    rng = np.random.default_rng(seed)
+    reduction = check_choice(reduction, "reduction", ("mean", "sum"))
+    rng = np.random.default_rng(check_seed(seed))
 
     def full_loss(q: list[np.ndarray]) -> float:
         return float(_forward(q, xa, ya)[2].mean())
@@ -508,11 +568,15 @@ def train_minibatch(
             order = rng.permutation(n)
             for start in range(0, n, batch_size):
                 idx = order[start:start + batch_size]
-                batch_loss, grads = mlp_loss_and_grads(p, xa[idx], ya[idx])
+                batch_loss, grads = mlp_loss_and_grads(p, xa[idx], ya[idx], reduction=reduction)
                 finite = np.isfinite(batch_loss) and all(np.all(np.isfinite(g)) for g in grads)
-                new = optimizer.step(p, grads) if finite else p
+                if finite:
+                    try:
+                        new = optimizer.step(p, grads)
+                    except ValueError:  # inputs are valid here: the step overflowed float64
+                        finite = False
                 count += len(idx)
-                if not finite or not all(np.all(np.isfinite(a)) for a in new):
+                if not finite:
                     seen.append(count)
                     losses.append(np.inf)
                     diverged = True
@@ -530,4 +594,5 @@ def train_minibatch(
     if not diverged and seen[-1] != count:  # the end of training, between two evaluation points
         seen.append(count)
         losses.append(full_loss(p))
-    return TrainingRun(params=p, samples_seen=np.array(seen), loss=np.array(losses), diverged=diverged)
+    history = {"samples_seen": np.array(seen), "loss": np.array(losses)}
+    return TrainingRun(params=p, history=history, diverged=diverged)

@@ -38,7 +38,14 @@ from typing import Any
 
 import numpy as np
 
-from mlnotes._checks import as_array, check_callable, check_int, check_real
+from mlnotes._checks import (
+    as_array,
+    check_bool,
+    check_callable,
+    check_finite_output,
+    check_int,
+    check_real,
+)
 
 __all__ = [
     "DEFAULT_STEP",
@@ -72,6 +79,58 @@ def _evaluate(f: NumpyFn, z: np.ndarray, want_shape: tuple[int, ...]) -> np.ndar
     return out
 
 
+def _differences(f: NumpyFn, z: np.ndarray, h: np.ndarray, scalar: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Central differences of ``f`` in x and y with per-element steps ``h``."""
+    # The steps actually taken after rounding z + h: dividing by them removes a bias of order eps/h.
+    hx = (z.real + h) - (z.real - h)
+    hy = (z.imag + h) - (z.imag - h)
+    right, left = z.real + h + 1j * z.imag, z.real - h + 1j * z.imag
+    up, down = z.real + 1j * (z.imag + h), z.real + 1j * (z.imag - h)
+    if not scalar:
+        df_dx = (_evaluate(f, right, z.shape) - _evaluate(f, left, z.shape)) / hx
+        df_dy = (_evaluate(f, up, z.shape) - _evaluate(f, down, z.shape)) / hy
+        return df_dx, df_dy
+    df_dx = np.empty(z.shape, dtype=np.complex128)
+    df_dy = np.empty(z.shape, dtype=np.complex128)
+    for k in np.ndindex(z.shape):
+        for plus, minus, width, out in ((right, left, hx, df_dx), (up, down, hy, df_dy)):
+            zp, zm = z.copy(), z.copy()
+            zp[k], zm[k] = plus[k], minus[k]
+            out[k] = (_evaluate(f, zp, ()) - _evaluate(f, zm, ()))[()] / width[k]
+    return df_dx, df_dy
+
+
+def _partials_and_value(f: NumpyFn, z: Any, step: float | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(df/dx, df/dy, f(z))``, checked; see :func:`real_partials`."""
+    f = check_callable(f, "f")
+    z = as_array(z, "z", dtype=np.complex128, min_size=1)
+    h_rel = DEFAULT_STEP if step is None else check_real(step, "step", low=0.0, high=0.1, low_open=True)
+    h = h_rel * np.maximum(1.0, np.abs(z))
+    # f gets copies throughout, so an f that works in place cannot change the caller's z.
+    at = f"z = {complex(z)}" if z.ndim == 0 else "one of the points z"
+    value = check_finite_output(f(z.copy()), "f(z)", at)
+    if value.shape != z.shape and value.ndim != 0:
+        raise ValueError(f"f must return a scalar or an array of z's shape {z.shape}; "
+                         f"got shape {value.shape}")
+    scalar = value.shape != z.shape
+    df_dx, df_dy = _differences(f, z, h, scalar)
+    # A singularity or kink within the step makes the differences garbage (1/z at 1e-7 gives
+    # ~1e10 instead of -1e14). Smooth functions give the same result with steps h and 2h up to
+    # ~h^2 |f'''| / 2 (truncation) and ~eps |f| / h (rounding); a kink gives a factor of order 1.
+    wide_x, wide_y = _differences(f, z, 2 * h, scalar)
+    size = np.max(np.abs(value)) + np.max(np.abs(df_dx)) + np.max(np.abs(df_dy))
+    noise = 100 * np.finfo(np.float64).eps * size / np.min(h) + 100 * h_rel**2 * (1 + size)
+    mismatch = np.maximum(np.abs(df_dx - wide_x), np.abs(df_dy - wide_y))
+    allowed = 0.05 * np.maximum(np.abs(df_dx), np.abs(df_dy)) + noise
+    bad = mismatch > allowed
+    if np.any(bad):
+        where = complex(z[bad].ravel()[0]) if z.ndim else complex(z)
+        raise ValueError(f"f is not smooth within the finite-difference step at z = {where:.6g}: "
+                         "the derivative estimates with steps h and 2h disagree (a singularity or kink "
+                         "next to z); move z away from it or pass a smaller step")
+    return df_dx, df_dy, value
+
+
 def real_partials(f: NumpyFn, z: Any, *, step: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     r"""The partial derivatives :math:`(\partial f/\partial x, \partial f/\partial y)` at
     :math:`z = x + iy`, by central finite differences.
@@ -86,11 +145,23 @@ def real_partials(f: NumpyFn, z: Any, *, step: float | None = None) -> tuple[np.
     Two kinds of ``f`` are accepted, told apart by the shape of ``f(z)``:
 
     * elementwise: ``f(z)`` has ``z``'s shape and element ``k`` depends on ``z[k]`` only
-      (``np.conj``, ``lambda z: z * z``); every element is perturbed at once, four calls of
+      (``np.conj``, ``lambda z: z * z``); every element is perturbed at once, nine calls of
       ``f`` in all. A function that mixes elements but keeps the shape (``z * z.mean()``) is
       not detected and gives wrong results;
     * scalar-valued: ``f(z)`` is a scalar (a loss of a parameter vector); each element is
-      perturbed in turn, ``4 * z.size`` calls.
+      perturbed in turn, ``8 * z.size + 1`` calls.
+
+    The differences are taken twice, with steps :math:`h` and :math:`2h`; if the two disagree
+    by more than truncation and rounding explain (5% of the derivative plus
+    :math:`100\,(\varepsilon/h + \text{step}^2)(1 + s)`, :math:`s` the size of :math:`f` and of the
+    derivatives), a singularity or kink lies within the step and a ``ValueError`` is raised
+    instead of returning a meaningless number.
+
+    The step is absolute for :math:`|z| < 1`, so the error is absolute too, about
+    :math:`\varepsilon^{2/3}` times the size of :math:`f` near :math:`z`: a function whose
+    values are far below 1 there (:math:`|z|^2` at :math:`|z| = 10^{-150}`) gets derivatives
+    that are accurate in absolute terms but zero in relative terms. Pass a ``step`` of the
+    order of :math:`\varepsilon^{1/3}|z|` for such functions.
 
     Parameters
     ----------
@@ -112,30 +183,7 @@ def real_partials(f: NumpyFn, z: Any, *, step: float | None = None) -> tuple[np.
     Nocedal and Wright (2006), *Numerical Optimization*, section 8.1 (finite differences and
     the choice of step).
     """
-    f = check_callable(f, "f")
-    z = as_array(z, "z", dtype=np.complex128, min_size=1)
-    h_rel = DEFAULT_STEP if step is None else check_real(step, "step", low=0.0, high=0.1, low_open=True)
-    h = h_rel * np.maximum(1.0, np.abs(z))
-    # The steps actually taken after rounding z + h: dividing by them removes a bias of order eps/h.
-    hx = (z.real + h) - (z.real - h)
-    hy = (z.imag + h) - (z.imag - h)
-    right, left = z.real + h + 1j * z.imag, z.real - h + 1j * z.imag
-    up, down = z.real + 1j * (z.imag + h), z.real + 1j * (z.imag - h)
-
-    y0 = np.asarray(f(z.copy()))
-    if y0.shape == z.shape:
-        df_dx = (_evaluate(f, right, z.shape) - _evaluate(f, left, z.shape)) / hx
-        df_dy = (_evaluate(f, up, z.shape) - _evaluate(f, down, z.shape)) / hy
-        return df_dx, df_dy
-    if y0.ndim != 0:
-        raise ValueError(f"f must return a scalar or an array of z's shape {z.shape}; got shape {y0.shape}")
-    df_dx = np.empty(z.shape, dtype=np.complex128)
-    df_dy = np.empty(z.shape, dtype=np.complex128)
-    for k in np.ndindex(z.shape):
-        for plus, minus, width, out in ((right, left, hx, df_dx), (up, down, hy, df_dy)):
-            zp, zm = z.copy(), z.copy()
-            zp[k], zm[k] = plus[k], minus[k]
-            out[k] = (_evaluate(f, zp, ()) - _evaluate(f, zm, ()))[()] / width[k]
+    df_dx, df_dy, _ = _partials_and_value(f, z, step)
     return df_dx, df_dy
 
 
@@ -172,7 +220,7 @@ def wirtinger_derivatives(f: NumpyFn, z: Any, *, step: float | None = None) -> t
     ----------
     Kreutz-Delgado (2009), arXiv:0906.4835, section 2; Brandwood (1983).
     """
-    df_dx, df_dy = real_partials(f, z, step=step)
+    df_dx, df_dy, _ = _partials_and_value(f, z, step)
     return 0.5 * (df_dx - 1j * df_dy), 0.5 * (df_dx + 1j * df_dy)
 
 
@@ -233,8 +281,8 @@ def predicted_torch_gradient(f: NumpyFn, z: Any, *, step: float | None = None) -
     ----------
     PyTorch documentation, "Autograd mechanics", section "Autograd for Complex Numbers".
     """
-    df_dz, df_dzbar = wirtinger_derivatives(f, z, step=step)
-    values = np.asarray(check_callable(f, "f")(as_array(z, "z", dtype=np.complex128)))
+    df_dx, df_dy, values = _partials_and_value(f, z, step)  # f sees copies only
+    df_dz, df_dzbar = 0.5 * (df_dx - 1j * df_dy), 0.5 * (df_dx + 1j * df_dy)
     if values.dtype.kind != "c" or np.all(values.imag == 0):
         return 2.0 * df_dzbar
     return df_dzbar + np.conj(df_dz)
@@ -259,6 +307,7 @@ def predicted_jax_gradient(f: NumpyFn, z: Any, *, step: float | None = None) -> 
     References
     ----------
     JAX documentation, "The Autodiff Cookbook", section "Complex numbers and differentiation".
+    The test suite checks this prediction against ``jax.grad`` itself.
     """
     return np.conj(predicted_tf_gradient(f, z, step=step))
 
@@ -305,6 +354,7 @@ def tf_gradient(f: Callable[[Any], Any], z: Any) -> np.ndarray:
         y = tf.convert_to_tensor(f(zt))
     if not (y.dtype.is_floating or y.dtype.is_complex):
         raise TypeError(f"f must return a float or complex tensor; got dtype {y.dtype.name}")
+    check_finite_output(y.numpy(), "f(z)")
     if y.shape.rank != 0 and tuple(y.shape) != tuple(zt.shape):
         raise ValueError(f"f must return a scalar or a tensor of z's shape {tuple(zt.shape)}; "
                          f"got shape {tuple(y.shape)}")
@@ -323,7 +373,7 @@ def complex_gradient_descent(
     learning_rate: float,
     steps: int,
     conjugate_step: bool = False,
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     r"""Plain gradient descent on a real loss of complex parameters, with TensorFlow's gradient.
 
     .. math::
@@ -352,10 +402,11 @@ def complex_gradient_descent(
     -------
     w : ndarray of complex128, shape of ``w0``
         The final parameters.
-    history : ndarray, shape (steps + 1,)
-        The loss at each iterate, the start included. It may grow without bound (divergence
-        is reported, not raised, so that it can be shown); NaN stops the run early and the
-        rest of ``history`` is NaN.
+    history : dict[str, ndarray]
+        ``history["loss"]``, shape (steps + 1,): the loss at each iterate, the start included
+        (the book's training-history convention). It may grow without bound (divergence is
+        reported, not raised, so that it can be shown); NaN or inf stops the run early and
+        the rest is NaN.
 
     References
     ----------
@@ -367,8 +418,7 @@ def complex_gradient_descent(
     loss = check_callable(loss, "loss")
     learning_rate = check_real(learning_rate, "learning_rate", low=0.0, low_open=True)
     steps = check_int(steps, "steps", low=1)
-    if not isinstance(conjugate_step, (bool, np.bool_)):
-        raise TypeError(f"conjugate_step must be a bool; got {type(conjugate_step).__name__}")
+    conjugate_step = check_bool(conjugate_step, "conjugate_step")
     w = tf.Variable(_as_complex_tensor(w0, "w0"))
     first = tf.convert_to_tensor(loss(w))
     if first.dtype.is_complex or first.shape.rank != 0:
@@ -383,10 +433,10 @@ def complex_gradient_descent(
         w.assign_sub(tf.cast(learning_rate, tf.complex128) * (tf.math.conj(grad) if conjugate_step else grad))
         return value
 
-    history = np.full(steps + 1, np.nan)
+    losses = np.full(steps + 1, np.nan)
     for t in range(steps):
-        history[t] = float(step())
-        if not np.isfinite(history[t]):
-            return w.numpy(), history
-    history[steps] = float(tf.convert_to_tensor(loss(w)))
-    return w.numpy(), history
+        losses[t] = float(step())
+        if not np.isfinite(losses[t]):
+            return w.numpy(), {"loss": losses}
+    losses[steps] = float(tf.convert_to_tensor(loss(w)))
+    return w.numpy(), {"loss": losses}

@@ -32,8 +32,8 @@ def run_reference(opt, params, grads_per_step):
     deltas = []
     for grads in grads_per_step:
         before = [v.numpy() for v in variables]
-        opt.apply_gradients(zip([tf.constant(g) for g in grads], variables))
-        deltas.append([v.numpy() - b for v, b in zip(variables, before)])
+        opt.apply_gradients(zip([tf.constant(g) for g in grads], variables, strict=True))
+        deltas.append([v.numpy() - b for v, b in zip(variables, before, strict=True)])
     return deltas
 
 
@@ -46,8 +46,8 @@ def run_ours(opt, params, grads_per_step):
 
 
 def assert_same_deltas(ours, ref, rtol):
-    for step, (a, b) in enumerate(zip(ours, ref)):
-        for i, (x, y) in enumerate(zip(a, b)):
+    for step, (a, b) in enumerate(zip(ours, ref, strict=True)):
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
             # Differencing O(1) weights in float64 loses a few 1e-16 of absolute precision.
             np.testing.assert_allclose(x, y, rtol=rtol, atol=rtol * np.max(np.abs(y)) + 4e-15,
                                        err_msg=f"step {step}, parameter {i}")
@@ -188,7 +188,7 @@ def test_sgd_matches_keras(lr, momentum):
 
 
 @settings(max_examples=50, deadline=None)
-@given(arrays(np.float64, (4,), elements=st.floats(-1e3, 1e3)), st.floats(0.0, 10.0))
+@given(arrays(np.float64, (4,), elements=st.floats(-1e3, 1e3)), st.floats(1e-6, 10.0))
 def test_sgd_without_momentum_steps_minus_lr_times_gradient(g, lr):
     opt = optimizers.SGD(lr)
     new = opt.step([np.ones(4)], [g])
@@ -263,7 +263,7 @@ def test_mlp_loss_and_grads_match_keras(n, d, h, k, seed):
         ref_loss = tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(y, model(x), from_logits=True))
     ref_grads = tape.gradient(ref_loss, model.trainable_variables)
     np.testing.assert_allclose(loss, float(ref_loss), rtol=1e-12)
-    for a, b in zip(grads, ref_grads):
+    for a, b in zip(grads, ref_grads, strict=True):
         np.testing.assert_allclose(a, b.numpy(), rtol=1e-9, atol=1e-14)
 
 
@@ -310,17 +310,17 @@ def test_train_minibatch_learns_and_full_batch_equals_manual_gd():
     p = params
     for _ in range(30):
         _, g = optimizers.mlp_loss_and_grads(p, x, y)
-        p = [a - 0.5 * b for a, b in zip(p, g)]
-    for a, b in zip(run.params, p):
+        p = [a - 0.5 * b for a, b in zip(p, g, strict=True)]
+    for a, b in zip(run.params, p, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-12)
-    assert not run.diverged and run.loss[-1] < 0.5 * run.loss[0]
-    assert list(run.samples_seen) == [60 * i for i in range(31)]
+    assert not run.diverged and run.history["loss"][-1] < 0.5 * run.history["loss"][0]
+    assert list(run.history["samples_seen"]) == [60 * i for i in range(31)]
     uneven = optimizers.train_minibatch(params, x, y, optimizers.SGD(0.5), batch_size=7, epochs=2,
                                         eval_every=50)
     # batches of 7 (and a last one of 4 per epoch): counts 56 >= 50, 102 >= 100, then the end at 120
-    assert list(uneven.samples_seen) == [0, 56, 102, 120]
+    assert list(uneven.history["samples_seen"]) == [0, 56, 102, 120]
     end_loss, _ = optimizers.mlp_loss_and_grads(uneven.params, x, y)
-    np.testing.assert_allclose(uneven.loss[-1], end_loss, rtol=1e-14)
+    np.testing.assert_allclose(uneven.history["loss"][-1], end_loss, rtol=1e-14)
 
 
 def test_train_minibatch_reports_divergence():
@@ -329,7 +329,8 @@ def test_train_minibatch_reports_divergence():
     y = rng.integers(0, 3, 40)
     run = optimizers.train_minibatch(optimizers.mlp_init(3, 4, 3), x, y, optimizers.SGD(1e4),
                                      batch_size=1, epochs=5, max_loss=50.0)
-    assert run.diverged and run.loss[-1] > 50.0 and len(run.loss) == len(run.samples_seen)
+    assert run.diverged and run.history["loss"][-1] > 50.0
+    assert len(run.history["loss"]) == len(run.history["samples_seen"])
 
 
 # -------------------------------------------------------------------------- bad input
@@ -396,3 +397,178 @@ def test_network_functions_reject_bad_input():
         optimizers.train_minibatch(params, x, y, optimizers.SGD(0.1), batch_size=6, epochs=1)
     with pytest.raises(ValueError, match="epochs"):
         optimizers.train_minibatch(params, x, y, optimizers.SGD(0.1), batch_size=1, epochs=0)
+
+
+# -------------------------------------------------------------------------- RMSProp vs optax
+OPTAX_SETTINGS = [
+    dict(learning_rate=0.001),
+    dict(learning_rate=0.01, momentum=0.9),
+    dict(learning_rate=0.003, centered=True),
+    dict(learning_rate=0.02, centered=True, momentum=0.5, epsilon=1e-3),
+    dict(learning_rate=0.1, rho=0.5, epsilon=1.0),
+    dict(learning_rate=3e-5, rho=0.99, epsilon=1e-12),
+]
+
+
+def run_optax(params, grads_per_step, learning_rate, rho=0.9, momentum=0.0, epsilon=1e-8, centered=False):
+    """optax.rmsprop on float64 JAX arrays; the weight changes per step."""
+    jax = pytest.importorskip("jax")
+    optax = pytest.importorskip("optax")
+    jax.config.update("jax_enable_x64", True)
+    opt = optax.rmsprop(learning_rate, decay=rho, eps=epsilon, centered=centered,
+                        momentum=momentum if momentum > 0 else None)
+    p = [jax.numpy.asarray(a, dtype=jax.numpy.float64) for a in params]
+    state, deltas = opt.init(p), []
+    for grads in grads_per_step:
+        updates, state = opt.update([jax.numpy.asarray(g) for g in grads], state, p)
+        new = optax.apply_updates(p, updates)
+        deltas.append([np.asarray(a) - np.asarray(b) for a, b in zip(new, p, strict=True)])
+        p = new
+    return deltas
+
+
+@pytest.mark.parametrize("kwargs", OPTAX_SETTINGS, ids=settings_id)
+def test_rmsprop_optax_convention_matches_optax(kwargs):
+    params = [np.random.default_rng(11).standard_normal(s) for s in SHAPES]
+    grads = gradient_stream(12, 40)
+    settings = dict(dict(epsilon=1e-8), **kwargs)
+    ref = run_optax(params, grads, **settings)
+    ours = run_ours(optimizers.RMSProp(convention="optax", **settings), params, grads)
+    # optax computes in float64 with the exact learning rate: no float32 rounding to mimic.
+    assert_same_deltas(ours, ref, rtol=1e-10)
+
+
+def test_optax_epsilon_sits_inside_the_root_unlike_torch():
+    # A gradient of 1e-6 in steady state: inside the root (eps 1e-8) the step is
+    # g / sqrt(g^2 + eps) ~ 0.01 eta; outside it would be g / (g + eps) ~ 0.99 eta.
+    grads = [[np.array([1e-6])] for _ in range(300)]
+    ref = run_optax([np.zeros(1)], grads, learning_rate=1.0)
+    np.testing.assert_allclose(-ref[-1][0], 1e-6 / np.sqrt(1e-12 + 1e-8), rtol=1e-6)
+    torch_like = run_ours(optimizers.RMSProp(learning_rate=1.0, epsilon=1e-8, convention="torch"),
+                          [np.zeros(1)], grads)
+    assert -torch_like[-1][0][0] > 50 * -ref[-1][0][0]
+
+
+def test_library_defaults_are_the_libraries_defaults():
+    import inspect
+
+    optax = pytest.importorskip("optax")
+    keras_opt = keras.optimizers.RMSprop()
+    assert optimizers.LIBRARY_DEFAULTS["keras"] == {
+        "learning_rate": pytest.approx(float(keras_opt.learning_rate.numpy())),
+        "rho": keras_opt.rho, "epsilon": keras_opt.epsilon}
+    sig = inspect.signature(optax.rmsprop).parameters
+    assert sig["learning_rate"].default is inspect.Parameter.empty
+    assert optimizers.LIBRARY_DEFAULTS["optax"] == {"learning_rate": None, "rho": sig["decay"].default,
+                                                   "epsilon": sig["eps"].default}
+    assert sig["initial_scale"].default == 0.0 and sig["eps_in_sqrt"].default is True
+    assert sig["bias_correction"].default is False
+    tf1 = inspect.signature(tf.compat.v1.train.RMSPropOptimizer.__init__).parameters
+    assert tf1["learning_rate"].default is inspect.Parameter.empty
+    assert optimizers.LIBRARY_DEFAULTS["tf1"] == {"learning_rate": None, "rho": tf1["decay"].default,
+                                                 "epsilon": tf1["epsilon"].default}
+
+
+# -------------------------------------------------------------------------- summed loss
+def test_summed_loss_gradient_is_batch_size_times_the_mean_gradient():
+    rng = np.random.default_rng(13)
+    params = optimizers.mlp_init(5, 6, 3, seed=13)
+    x, y = rng.standard_normal((24, 5)), rng.integers(0, 3, 24)
+    mean_loss, mean_grads = optimizers.mlp_loss_and_grads(params, x, y)
+    sum_loss, sum_grads = optimizers.mlp_loss_and_grads(params, x, y, reduction="sum")
+    assert sum_loss == pytest.approx(24 * mean_loss, rel=1e-12)
+    # the sum of per-example gradients, computed independently
+    per = optimizers.mlp_per_example_gradients(params, x, y).sum(axis=0)
+    np.testing.assert_allclose(np.concatenate([g.ravel() for g in sum_grads]), per, rtol=1e-10, atol=1e-13)
+    for a, b in zip(sum_grads, mean_grads, strict=True):
+        np.testing.assert_allclose(a, 24 * b, rtol=1e-10, atol=1e-13)
+
+
+def test_summed_loss_training_equals_mean_loss_at_batch_times_the_rate():
+    rng = np.random.default_rng(14)
+    x, y = rng.standard_normal((64, 4)), rng.integers(0, 3, 64)
+    start = optimizers.mlp_init(4, 5, 3, seed=14)
+    summed = optimizers.train_minibatch(start, x, y, optimizers.SGD(0.01), batch_size=16, epochs=3,
+                                        reduction="sum")
+    mean = optimizers.train_minibatch(start, x, y, optimizers.SGD(0.16), batch_size=16, epochs=3)
+    np.testing.assert_allclose(summed.history["loss"], mean.history["loss"], rtol=1e-12)
+    same_rate = optimizers.train_minibatch(start, x, y, optimizers.SGD(0.01), batch_size=16, epochs=3)
+    assert abs(same_rate.history["loss"][-1] - summed.history["loss"][-1]) > 1e-3
+
+
+# -------------------------------------------------------------------------- bad and extreme input
+@pytest.mark.parametrize(("make", "exc", "match"), [
+    (lambda: optimizers.RMSProp(learning_rate=0.0), ValueError, "learning_rate must lie in"),
+    (lambda: optimizers.RMSProp(learning_rate=np.inf), ValueError, "learning_rate must be finite"),
+    (lambda: optimizers.RMSProp(learning_rate=True), TypeError, "learning_rate must be a real number"),
+    (lambda: optimizers.RMSProp(rho=-0.1), ValueError, "rho must lie in"),
+    (lambda: optimizers.RMSProp(momentum=1.0), ValueError, "momentum must lie in"),
+    (lambda: optimizers.RMSProp(centered=1), TypeError, "centered must be True or False"),
+    (lambda: optimizers.RMSProp(convention="Keras"), ValueError, "convention must be one of"),
+    (lambda: optimizers.RMSProp(convention=None), ValueError, "convention must be one of"),
+    (lambda: optimizers.SGD(0.0), ValueError, "learning_rate must lie in"),
+    (lambda: optimizers.SGD(-0.1), ValueError, "learning_rate must lie in"),
+    (lambda: optimizers.SGD("0.1"), TypeError, "learning_rate must be a real number"),
+    (lambda: optimizers.SGD(0.1, momentum=np.nan), ValueError, "momentum must be finite"),
+    (lambda: optimizers.SGD(0.1).step([np.zeros(2)], [np.zeros(2), np.zeros(2)]), ValueError,
+     "grads must have one array per parameter"),
+    (lambda: optimizers.SGD(0.1).step([np.zeros(2)], np.zeros((1, 2))), TypeError, "grads must be a list"),
+    (lambda: optimizers.SGD(0.1).step([np.zeros(2)], [np.array([np.inf, 0.0])]), ValueError,
+     r"grads\[0\] must be finite"),
+    (lambda: optimizers.SGD(0.1).step([np.array([1j, 0])], [np.zeros(2)]), TypeError,
+     r"params\[0\] must be real"),
+    (lambda: optimizers.SGD(0.1).step("w", ["g"]), TypeError, "params must be a list"),
+    (lambda: optimizers.mlp_init(0, 3, 2), ValueError, "n_inputs must lie in"),
+    (lambda: optimizers.mlp_init(2, 3, 2, seed=-1), ValueError, "seed must be a non-negative integer"),
+    (lambda: optimizers.mlp_init(2, 3, 2, seed="a"), TypeError, "seed must be a non-negative integer"),
+    (lambda: optimizers.mlp_loss_and_grads(optimizers.mlp_init(2, 3, 2), np.zeros((0, 2)), np.zeros(0, int)),
+     ValueError, "x must have at least 1"),
+    (lambda: optimizers.mlp_loss_and_grads(optimizers.mlp_init(2, 3, 2), np.zeros((1, 2)), [0],
+                                           reduction="avg"),
+     ValueError, "reduction must be one of"),
+    (lambda: optimizers.mlp_loss_and_grads(optimizers.mlp_init(2, 3, 2), [[np.nan, 0]], [0]), ValueError,
+     "x must be finite"),
+    (lambda: optimizers.gradient_noise_scale(np.zeros((4, 0))), ValueError, "at least 2 rows and 1 column"),
+    (lambda: optimizers.gradient_noise_scale([[1.0, np.nan], [0.0, 1.0]]), ValueError, "must be finite"),
+    (lambda: optimizers.train_minibatch(optimizers.mlp_init(2, 3, 2), np.zeros((4, 2)), np.zeros(4, int),
+                                        optimizers.SGD(0.1), batch_size=2, epochs=1, seed=1.5),
+     TypeError, "seed must be a non-negative integer"),
+    (lambda: optimizers.train_minibatch(optimizers.mlp_init(2, 3, 2), np.zeros((4, 2)), np.zeros(4, int),
+                                        optimizers.SGD(0.1), batch_size=2, epochs=1, reduction="max"),
+     ValueError, "reduction must be one of"),
+])
+def test_bad_input_is_refused_with_a_clear_message(make, exc, match):
+    with pytest.raises(exc, match=match):
+        make()
+
+
+@pytest.mark.parametrize("convention", optimizers.CONVENTIONS)
+def test_overflowing_gradient_is_refused_and_leaves_the_state_alone(convention):
+    opt = optimizers.RMSProp(learning_rate=0.01, convention=convention)
+    opt.step([np.zeros(2)], [np.array([1.0, -2.0])])
+    state = [a.copy() for a in opt.mean_square]
+    # 1e200 squared overflows: before the fix this gave a silent step of exactly 0.
+    with pytest.raises(ValueError, match=r"grads\[0\] is too large"):
+        opt.step([np.zeros(2)], [np.array([1e200, 1.0])])
+    np.testing.assert_array_equal(opt.mean_square[0], state[0])
+    assert opt.iterations == 1
+
+
+def test_sgd_step_that_overflows_is_refused():
+    with pytest.raises(ValueError, match=r"grads\[0\] is too large"):
+        optimizers.SGD(1e10).step([np.zeros(1)], [np.array([1e300])])
+
+
+def test_train_minibatch_reports_overflow_as_divergence():
+    x = np.array([[1.0, 0.0], [0.0, 1.0]])
+    run = optimizers.train_minibatch(optimizers.mlp_init(2, 2, 2), x, np.array([0, 1]), optimizers.SGD(1e308),
+                                     batch_size=1, epochs=3)
+    assert run.diverged and not np.isfinite(run.history["loss"][-1])
+    assert all(np.all(np.isfinite(p)) for p in run.params)
+
+
+def test_tiny_learning_rate_and_huge_parameters_are_handled():
+    opt = optimizers.RMSProp(learning_rate=1e-300)
+    new = opt.step([np.full(2, 1e300)], [np.array([1.0, -1.0])])
+    np.testing.assert_allclose(opt.last_deltas[0], [-1e-300 / np.sqrt(0.1), 1e-300 / np.sqrt(0.1)], rtol=1e-6)
+    np.testing.assert_array_equal(new[0], 1e300)

@@ -231,9 +231,10 @@ def least_squares_problem(seed: int = 0, n: int = 40, d: int = 3):
 def test_gradient_descent_converges_to_least_squares_solution():
     a, b, loss = least_squares_problem()
     w, history = wirtinger.complex_gradient_descent(loss, np.zeros(3, complex), learning_rate=0.2, steps=300)
+    losses = history["loss"]
     w_star = np.linalg.lstsq(a, b, rcond=None)[0]
     np.testing.assert_allclose(w, w_star, atol=1e-10)
-    assert history.shape == (301,) and np.all(np.diff(history) <= 1e-15)
+    assert list(history) == ["loss"] and losses.shape == (301,) and np.all(np.diff(losses) <= 1e-15)
 
 
 def test_conjugate_step_does_not_converge():
@@ -241,7 +242,7 @@ def test_conjugate_step_does_not_converge():
     w, history = wirtinger.complex_gradient_descent(loss, np.zeros(3, complex), learning_rate=0.2, steps=300,
                                                     conjugate_step=True)
     w_star = np.linalg.lstsq(a, b, rcond=None)[0]
-    assert np.max(np.abs(w - w_star)) > 1.0 and history[-1] > history[0]
+    assert np.max(np.abs(w - w_star)) > 1.0 and history["loss"][-1] > history["loss"][0]
 
 
 def test_gradient_descent_on_a_phase():
@@ -271,7 +272,7 @@ def test_bad_inputs_raise_clear_errors():
         wirtinger.wirtinger_derivatives(lambda z: np.stack([z, z]), [1j, 2j])
     with pytest.raises(ValueError, match="f returned NaN or infinite"):
         wirtinger.wirtinger_derivatives(lambda z: np.where(z.real > 0, np.inf, 0.0) + z, 0j)
-    with pytest.raises(TypeError, match="f must return numbers"):
+    with pytest.raises(TypeError, match=r"f\(z\) must return a numeric value"):
         wirtinger.predicted_tf_gradient(lambda z: np.array(["a"] * z.size).reshape(z.shape), 1j)
     with pytest.raises(TypeError, match="f must be callable"):
         wirtinger.predicted_jax_gradient(None, 1j)
@@ -298,7 +299,7 @@ def test_bad_inputs_to_tensorflow_functions():
         wirtinger.complex_gradient_descent(loss, np.zeros(3, complex), learning_rate=-1.0, steps=5)
     with pytest.raises(ValueError, match="steps must lie in"):
         wirtinger.complex_gradient_descent(loss, np.zeros(3, complex), learning_rate=0.1, steps=0)
-    with pytest.raises(TypeError, match="conjugate_step must be a bool"):
+    with pytest.raises(TypeError, match="conjugate_step must be True or False"):
         wirtinger.complex_gradient_descent(loss, np.zeros(3, complex), learning_rate=0.1, steps=1,
                                            conjugate_step="yes")
     with pytest.raises(TypeError, match="loss must be callable"):
@@ -308,7 +309,7 @@ def test_bad_inputs_to_tensorflow_functions():
 def test_divergence_is_reported_in_the_history():
     _, history = wirtinger.complex_gradient_descent(lambda w: tf.abs(w) ** 2, 1 + 1j, learning_rate=1.5,
                                                     steps=50)
-    assert history[-1] > 1e10 * history[0]
+    assert history["loss"][-1] > 1e10 * history["loss"][0]
 
 
 def test_numpy_half_does_not_load_tensorflow():
@@ -337,3 +338,140 @@ def test_complex_linear_samples():
         data.complex_linear_samples(10, 2, noise=-1.0)
     with pytest.raises(TypeError, match="n_samples must be an integer"):
         data.complex_linear_samples(10.5, 2)
+
+
+# --------------------------------------------------------------------- JAX itself
+def jax_module():
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    return jax
+
+
+JAX_REAL_LOSSES = {  # NumPy version, JAX version (jnp has the same names)
+    "|z|^2": (lambda z: np.abs(z) ** 2, lambda jnp, z: jnp.abs(z) ** 2),
+    "x^2 + y^2": (lambda z: z.real**2 + z.imag**2, lambda jnp, z: z.real**2 + z.imag**2),
+    "|z^2 - 1|^2": (lambda z: np.abs(z**2 - 1) ** 2, lambda jnp, z: jnp.abs(z**2 - 1) ** 2),
+    "Re(z^3) + |z-c|": (lambda z: np.real(z**3) + np.abs(z - 0.5j),
+                        lambda jnp, z: jnp.real(z**3) + jnp.abs(z - 0.5j)),
+}
+
+
+@pytest.mark.parametrize("name", list(JAX_REAL_LOSSES))
+def test_jax_grad_of_a_real_loss_is_the_predicted_conjugate(name):
+    jax = jax_module()
+    f_np, f_jax = JAX_REAL_LOSSES[name]
+    z = random_points(20)
+    got = np.array([complex(jax.grad(lambda v: f_jax(jax.numpy, v))(complex(p))) for p in z])
+    np.testing.assert_allclose(got, wirtinger.predicted_jax_gradient(f_np, z), atol=1e-6)
+    # ... which is 2 dL/dz, the conjugate of TensorFlow's and PyTorch's 2 dL/dconj(z)
+    dz, dzbar = wirtinger.wirtinger_derivatives(f_np, z)
+    np.testing.assert_allclose(got, 2 * dz, atol=1e-6)
+    np.testing.assert_allclose(np.conj(got), 2 * dzbar, atol=1e-6)
+
+
+JAX_COMPLEX = {  # complex-valued f: NumPy version, JAX version
+    "sin z": (np.sin, lambda jnp, z: jnp.sin(z)),
+    "conj z": (np.conj, lambda jnp, z: jnp.conj(z)),
+    "z conj(z)^2": (lambda z: z * np.conj(z) ** 2, lambda jnp, z: z * jnp.conj(z) ** 2),
+    "conj(z)^3 + 1/z": (lambda z: np.conj(z) ** 3 + 1 / z, lambda jnp, z: jnp.conj(z) ** 3 + 1 / z),
+}
+
+
+@pytest.mark.parametrize("name", list(JAX_COMPLEX))
+def test_jax_holomorphic_grad_of_a_complex_function_is_the_prediction(name):
+    jax = jax_module()
+    f_np, f_jax = JAX_COMPLEX[name]
+    z = random_points(21)
+    grad = jax.grad(lambda v: f_jax(jax.numpy, v), holomorphic=True)
+    got = np.array([complex(grad(complex(p))) for p in z])
+    np.testing.assert_allclose(got, wirtinger.predicted_jax_gradient(f_np, z), atol=1e-6)
+    # holomorphic=True is not checked: for non-holomorphic f the number is
+    # df/dz + conj(df/dzbar), not df/dz
+    dz, dzbar = wirtinger.wirtinger_derivatives(f_np, z)
+    np.testing.assert_allclose(got, dz + np.conj(dzbar), atol=1e-6)
+    if np.max(np.abs(dzbar)) > 0.1:
+        assert np.max(np.abs(got - dz)) > 0.1
+
+
+def test_jax_refuses_complex_output_without_holomorphic_and_real_output_with_it():
+    jax = jax_module()
+    jnp = jax.numpy
+    with pytest.raises(TypeError, match="holomorphic=True"):
+        jax.grad(jnp.conj)(1.0 + 2.0j)
+    with pytest.raises(TypeError, match="complex dtype"):
+        jax.grad(lambda v: jnp.abs(v) ** 2, holomorphic=True)(1.0 + 2.0j)
+    # and the documented cookbook value
+    assert complex(jax.grad(lambda v: v.real**2 + v.imag**2)(3.0 + 4.0j)) == 6 - 8j
+
+
+# --------------------------------------------------------------------- bad and extreme input
+def test_singularity_at_the_point_is_refused():
+    # Before: ~2.7e10 returned silently.
+    with pytest.raises(ValueError, match=r"f\(z\) must be finite"), np.errstate(all="ignore"):
+        wirtinger.wirtinger_derivatives(lambda z: 1 / z, 0j)
+
+
+@pytest.mark.parametrize(("f", "z"), [
+    (lambda z: 1 / z, 1e-7 + 0j),           # pole inside the step
+    (np.abs, np.array([1.0, 1e-9 + 0j])),   # kink inside the step, one element of many
+    (lambda z: np.sqrt(z), -1.0 + 1e-9j),    # branch cut inside the step
+    (lambda z: np.sum(np.abs(z)), np.array([1e-9 + 0j, 1.0])),  # scalar-valued, kink
+])
+def test_singularity_within_the_step_is_refused(f, z):
+    with pytest.raises(ValueError, match="not smooth within the finite-difference step"):
+        wirtinger.wirtinger_derivatives(f, z)
+
+
+def test_functions_that_work_in_place_do_not_change_the_callers_array():
+    z = np.array([1 + 1j, 2 - 1j])
+
+    def doubling_in_place(v):
+        v *= 2
+        return v
+
+    for fn in (wirtinger.wirtinger_derivatives, wirtinger.predicted_tf_gradient,
+               wirtinger.predicted_torch_gradient, wirtinger.predicted_jax_gradient, wirtinger.real_partials):
+        fn(doubling_in_place, z)
+        np.testing.assert_array_equal(z, [1 + 1j, 2 - 1j])
+    np.testing.assert_allclose(wirtinger.predicted_torch_gradient(doubling_in_place, z), [2, 2], atol=1e-8)
+
+
+@pytest.mark.parametrize(("call", "exc", "match"), [
+    (lambda: wirtinger.wirtinger_derivatives(np.conj, [[]]), ValueError, "z must have at least 1"),
+    (lambda: wirtinger.wirtinger_derivatives(np.conj, [1j, np.inf]), ValueError, "z must be finite"),
+    (lambda: wirtinger.wirtinger_derivatives(np.conj, object()), TypeError, "z must be a numeric array"),
+    (lambda: wirtinger.wirtinger_derivatives(np.conj, 1j, step=1.0), ValueError, "step must lie in"),
+    (lambda: wirtinger.wirtinger_derivatives(np.conj, 1j, step=np.nan), ValueError, "step must be finite"),
+    (lambda: wirtinger.real_partials(lambda z: "x", 1j), TypeError, r"f\(z\) must return a numeric value"),
+    (lambda: wirtinger.real_partials(lambda z: np.nan * z, 1j), ValueError, r"f\(z\) must be finite"),
+    (lambda: wirtinger.predicted_tf_gradient(lambda z: z[:1], [1j, 2j]), ValueError,
+     "f must return a scalar"),
+    (lambda: wirtinger.predicted_torch_gradient(np.conj, "z"), TypeError, "z must be a numeric array"),
+    (lambda: wirtinger.predicted_jax_gradient(np.conj, 1j, step=-1e-3), ValueError, "step must lie in"),
+    (lambda: wirtinger.tf_gradient(lambda z: z / 0, 1j), ValueError, r"f\(z\) must be finite"),
+    (lambda: wirtinger.tf_gradient(np.conj, []), ValueError, "z must have at least 1"),
+    (lambda: wirtinger.complex_gradient_descent(lambda w: tf.abs(w) ** 2, 1j, learning_rate=0.0, steps=1),
+     ValueError, "learning_rate must lie in"),
+    (lambda: wirtinger.complex_gradient_descent(lambda w: tf.abs(w) ** 2, 1j, learning_rate=0.1, steps=2.0),
+     TypeError, "steps must be an integer"),
+    (lambda: wirtinger.complex_gradient_descent(lambda w: tf.abs(w) ** 2, [np.nan], learning_rate=0.1,
+                                                steps=1),
+     ValueError, "w0 must be finite"),
+])
+def test_bad_input_is_refused_with_a_clear_message(call, exc, match):
+    with pytest.raises(exc, match=match), np.errstate(all="ignore"):
+        call()
+
+
+def test_huge_and_tiny_scales():
+    # |z|^2 at 1e150: the step scales with |z|, relative accuracy is kept without overflow
+    z = 1e150 * np.array([1 + 2j, -3 + 0.5j])
+    got = wirtinger.predicted_tf_gradient(lambda v: np.abs(v) ** 2, z)
+    np.testing.assert_allclose(got, 2 * z, rtol=1e-6)
+    # at 1e-150 the default step is absolute (6e-6): the documented absolute accuracy ...
+    tiny = 1e-150 * np.array([1 + 2j, -3 + 0.5j])
+    got = wirtinger.predicted_tf_gradient(lambda v: np.abs(v) ** 2, tiny)
+    assert np.max(np.abs(got - 2 * tiny)) < 1e-15
+    # ... and relative accuracy with a step of the order of eps^(1/3) |z|, as documented
+    got = wirtinger.predicted_tf_gradient(lambda v: np.abs(v) ** 2, tiny, step=6e-156)
+    np.testing.assert_allclose(got, 2 * tiny, rtol=1e-6)
