@@ -957,34 +957,41 @@ def plot_reparameterization_graph(ax: Any = None) -> Any:
         fig = ax.figure
     blue, orange, grey = plotting.COLORS[0], plotting.COLORS[1], "0.35"
     nodes = {
-        "x": (0.6, 1.6, "$x$"), "enc": (2.0, 1.6, "encoder\n$\\phi$"),
-        "mu": (3.5, 2.3, "$\\mu$"), "lv": (3.5, 0.9, "$\\log\\sigma^2$"),
-        "eps": (5.1, 3.1, "$\\varepsilon \\sim N(0, I)$"),
-        "z": (5.1, 1.6, "$z = \\mu + \\sigma \\odot \\varepsilon$"),
-        "dec": (6.9, 1.6, "decoder\n$\\theta$"), "loss": (8.4, 1.6, "$-\\mathrm{ELBO}$"),
+        "x": (0.4, 1.6, "$x$"), "enc": (1.6, 1.6, "encoder\n$\\phi$"),
+        "mu": (3.3, 2.5, "$\\mu$"), "lv": (3.3, 0.7, "$\\log\\sigma^2$"),
+        "eps": (5.2, 3.3, "$\\varepsilon \\sim N(0, I)$"),
+        "z": (5.2, 1.6, "$z = \\mu + \\sigma \\odot \\varepsilon$"),
+        "dec": (7.1, 1.6, "decoder\n$\\theta$"), "loss": (8.5, 1.6, "$-\\mathrm{ELBO}$"),
     }
+    boxes = {}
     for key, (cx, cy, text) in nodes.items():
         noise = key == "eps"
-        ax.text(cx, cy, text, ha="center", va="center", fontsize=10,
-                bbox=dict(boxstyle="round,pad=0.35", fc="white" if noise else "#E8F1F8",
-                          ec=grey if noise else blue, ls="--" if noise else "-"))
+        boxes[key] = ax.text(cx, cy, text, ha="center", va="center", fontsize=10,
+                             bbox=dict(boxstyle="round,pad=0.35", fc="white" if noise else "#E8F1F8",
+                                       ec=grey if noise else blue, ls="--" if noise else "-"))
 
-    def arrow(a: str, b: str, **style: Any) -> None:
-        (x0, y0, _), (x1, y1, _) = nodes[a], nodes[b]
-        ax.annotate("", xy=(x1, y1), xytext=(x0, y0),
-                    arrowprops=dict(arrowstyle="-|>", shrinkA=22, shrinkB=22, **style))
+    def arrow(a: str, at_a: tuple[float, float], b: str, at_b: tuple[float, float], **style: Any) -> None:
+        # anchors are fractions of each box, so arrows start and end on the box edges
+        ax.annotate("", xy=at_b, xycoords=boxes[b], xytext=at_a, textcoords=boxes[a],
+                    arrowprops=dict(arrowstyle="-|>", shrinkA=2, shrinkB=2, **style))
 
-    for a, b in [("x", "enc"), ("enc", "mu"), ("enc", "lv"), ("mu", "z"), ("lv", "z"), ("z", "dec"),
-                 ("dec", "loss")]:
-        arrow(a, b, color=blue, lw=1.4)
-    arrow("eps", "z", color=grey, lw=1.4, ls=":")
-    for a, b in [("loss", "dec"), ("dec", "z"), ("z", "mu"), ("z", "lv")]:
-        (x0, y0, _), (x1, y1, _) = nodes[a], nodes[b]
-        ax.annotate("", xy=(x1, y1 - 0.28), xytext=(x0, y0 - 0.28),
-                    arrowprops=dict(arrowstyle="-|>", color=orange, lw=1.4, ls="--", shrinkA=22, shrinkB=22))
-    ax.text(5.1, 0.35, "gradients (dashed): to $\\mu$ and $\\log\\sigma^2$, never to $\\varepsilon$",
+    right, left = (1.0, 0.5), (0.0, 0.5)
+    forward = dict(color=blue, lw=1.4)
+    for a, b in [("x", "enc"), ("z", "dec"), ("dec", "loss")]:
+        arrow(a, right, b, left, **forward)
+    arrow("enc", (1.0, 0.8), "mu", left, **forward)
+    arrow("enc", (1.0, 0.2), "lv", left, **forward)
+    arrow("mu", right, "z", (0.25, 1.0), **forward)
+    arrow("lv", right, "z", (0.25, 0.0), **forward)
+    arrow("eps", (0.5, 0.0), "z", (0.6, 1.0), color=grey, lw=1.4, ls=":")
+    backward = dict(color=orange, lw=1.4, ls="--")
+    arrow("loss", (0.5, 0.0), "dec", (0.5, 0.0), connectionstyle="arc3,rad=-0.5", **backward)
+    arrow("dec", (0.3, 0.0), "z", (0.8, 0.0), connectionstyle="arc3,rad=-0.4", **backward)
+    arrow("z", (0.1, 0.0), "lv", (1.0, 0.8), connectionstyle="arc3,rad=-0.35", **backward)
+    arrow("z", (0.1, 1.0), "mu", (1.0, 0.2), connectionstyle="arc3,rad=0.35", **backward)
+    ax.text(4.9, 0.1, "dashed: gradients, which reach $\\mu$ and $\\log\\sigma^2$, never $\\varepsilon$",
             ha="center", fontsize=9, color=orange)
-    ax.text(6.6, 3.1, "noise: an input,\nno parameters behind it", ha="left", va="center", fontsize=8,
+    ax.text(6.3, 3.3, "noise: an input,\nno parameters behind it", ha="left", va="center", fontsize=8,
             color=grey)
     ax.set(xlim=(0, 9), ylim=(0, 3.6))
     ax.set_axis_off()
