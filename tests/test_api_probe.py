@@ -909,7 +909,12 @@ def _cases() -> list[Any]:
     for qualname, entry in TABLE.items():
         if isinstance(entry, NotProbed):
             continue
-        for name in _arguments(qualname):
+        try:
+            names = _arguments(qualname)
+        except Exception:  # the valid example itself fails: the test shows why
+            params.append(pytest.param(qualname, None, id=f"{qualname}:valid-example"))
+            continue
+        for name in names:
             key = f"{qualname}:{name}"
             marks = (
                 [pytest.mark.xfail(strict=False, reason=KNOWN_FAILURES[key])] if key in KNOWN_FAILURES else []
@@ -925,6 +930,8 @@ def test_every_public_name_is_in_the_table():
 
 @pytest.mark.parametrize(("qualname", "name"), _cases())
 def test_bad_values_are_refused_naming_the_argument(qualname, name):
+    if name is None:
+        TABLE[qualname].valid()  # raises: the table's example does not fit the function
     bad = [o for o in probe_argument(qualname, name) if o.verdict != "clear"]
     assert not bad, "\n".join(f"{o.kind}: {o.verdict} ({o.detail})" for o in bad)
 
@@ -971,7 +978,12 @@ def main() -> int:
         entry = TABLE[qualname]
         if isinstance(entry, NotProbed) or qualname not in api:
             continue
-        for name in _arguments(qualname):
+        try:
+            names = _arguments(qualname)
+        except Exception as exc:  # the valid example does not fit this version
+            lines.append(f"  {qualname}: not probed ({type(exc).__name__}: {str(exc)[:80]})")
+            continue
+        for name in names:
             try:
                 outcomes = probe_argument(qualname, name)
             except Exception as exc:  # the valid call itself does not fit this version
