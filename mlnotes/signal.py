@@ -363,7 +363,8 @@ def second_derivative_kernel(sigma: float, method: str = "sampled") -> np.ndarra
     sigma = check_real(sigma, "sigma", low=0.0, low_open=True)
     check_choice(method, "method", ("sampled", "discrete"))
     if method == "discrete":
-        return np.convolve(discrete_gaussian_kernel(sigma**2), [1.0, -2.0, 1.0])
+        t = max(sigma**2, np.finfo(float).tiny)  # sigma**2 underflows below sigma ~ 1e-154
+        return np.convolve(discrete_gaussian_kernel(t), [1.0, -2.0, 1.0])
     if sigma < _SAMPLED_MIN_SIGMA:
         raise ValueError(
             f"sigma must be at least {_SAMPLED_MIN_SIGMA} with method='sampled' (a sampled "

@@ -287,6 +287,12 @@ def test_a_constant_baseline_or_a_scale_changes_no_count(bumps, baseline, sigma,
     np.testing.assert_array_equal(peaks, S.gaussian_peaks(y, sigma, method=method))
 
 
+def test_discrete_kernel_at_a_vanishing_sigma_is_the_plain_second_difference():
+    kernel = S.second_derivative_kernel(1e-300, "discrete")
+    np.testing.assert_allclose(kernel[kernel.size // 2 - 1 : kernel.size // 2 + 2], [1.0, -2.0, 1.0])
+    assert np.count_nonzero(kernel) == 3
+
+
 def test_the_issue_examples_constant_baseline():
     _, two, _ = data.gaussian_bumps(200, [60, 140], [8, 8])
     assert S.count_gaussians(two + 1.0, 4.0) == 2  # was 5
