@@ -16,7 +16,6 @@ from sklearn.preprocessing import StandardScaler
 
 from mlnotes import logistic, timing
 
-
 SIZES = {"full": (20_000, 100), "small": (2_000, 20)}
 
 
@@ -33,11 +32,12 @@ def run(size: str | tuple[int, int] = "full") -> list[dict[str, object]]:
         ours_model = logistic.LogisticRegression(solver=solver, penalty=penalty, tol=tol, max_iter=1000)
         kwargs = {"l1_ratio": 1.0} if penalty == "l1" else {}
         ref_model = SkLogistic(solver=solver, tol=1e-4, max_iter=1000, **kwargs)
-        ref = timing.best_seconds(lambda: ref_model.fit(x, y), number=1, repeat=3)
-        ours = timing.best_seconds(lambda: ours_model.fit(x, y), number=1, repeat=3)
+        ref = timing.best_seconds(lambda m=ref_model: m.fit(x, y), number=1, repeat=3)
+        ours = timing.best_seconds(lambda m=ours_model: m.fit(x, y), number=1, repeat=3)
         gap = np.abs(ours_model.coef_ - ref_model.coef_).max()
         rows.append({
-            "benchmark": f"logistic regression {n}x{d}, {solver} ({penalty.upper()}); max coef diff {gap:.0e}",
+            "benchmark": f"logistic regression {n}x{d}, {solver} ({penalty.upper()}); "
+                         f"max coef diff {gap:.0e}",
             "solver": solver,
             "n_samples": n,
             "baseline": f"scikit-learn {solver}",
