@@ -483,7 +483,7 @@ TABLE: dict[str, Entry | NotProbed] = {
     ),
     "logistic_kernels.glmnet_inner": NotProbed("numba kernel called only by the solvers on checked arrays"),
     "logistic_kernels.sag_epoch": NotProbed("numba kernel called only by the solvers on checked arrays"),
-    "logistic_kernels.warm_up": Entry(lambda: {}),
+    "logistic_kernels.warm_up": NotProbed("takes no arguments; it only compiles the numba kernels (~10 s)"),
     # wirtinger (NumPy side; tf_gradient and complex_gradient_descent run TensorFlow)
     "wirtinger.wirtinger_derivatives": Entry(
         lambda: {"f": lambda z: z * np.conj(z), "z": np.array([1 + 1j, 0.5j]), "step": 1e-6},
@@ -869,14 +869,19 @@ class Outcome:
     detail: str
 
 
+_VALID_RAN: set[str] = set()
+
+
 def probe_argument(qualname: str, name: str) -> list[Outcome]:
     """Substitute each bad value for ``name`` in the valid call and classify what happens."""
     entry = TABLE[qualname]
     call = _target(qualname)
     none_ok = name in _defaults_none(qualname)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        call(**entry.valid())  # the valid call must run, or the probe proves nothing
+    if qualname not in _VALID_RAN:  # the valid call must run, or the probe proves nothing
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            call(**entry.valid())
+        _VALID_RAN.add(qualname)
     outcomes = []
     for kind, bad in bad_values(entry.valid()[name], entry, name):
         if kind == "none" and none_ok:
