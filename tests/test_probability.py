@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 import scipy.special
@@ -113,11 +115,21 @@ def test_block_covariance_assembles_and_splits_back():
 
 
 # ------------------------------------------------------------- ordered uniform
-def test_ordered_uniform_samples_are_ordered_with_the_derived_marginals():
-    xy = prob.sample_ordered_uniform(200_000, 0.0, 2.0, size=2, seed=1)
-    assert np.all((xy[:, 0] >= 0) & (xy[:, 0] < xy[:, 1]) & (xy[:, 1] <= 2))
-    se = 2 / np.sqrt(12 * 200_000)  # crude bound on the standard error of each mean
-    np.testing.assert_allclose(xy.mean(axis=0), [2 / 3, 4 / 3], atol=5 * se)
+@pytest.mark.parametrize(("k", "low", "high"), [(2, 0.0, 2.0), (3, -1.0, 4.0), (5, 10.0, 10.5)])
+def test_ordered_uniform_samples_follow_the_order_statistic_laws(k, low, high):
+    # not "the rows are increasing" (sorting guarantees it): each coordinate is tested against
+    # the Beta(r, k - r + 1) law of SciPy, which an unsorted or mis-scaled sampler fails
+    from scipy import stats
+
+    xy = prob.sample_ordered_uniform(100_000, low, high, size=k, seed=k)
+    for r in range(1, k + 1):
+        law = stats.beta(r, k - r + 1, loc=low, scale=high - low)
+        assert stats.kstest(xy[:, r - 1], law.cdf).pvalue > 1e-3, r
+        grid = np.linspace(low, high, 9)
+        u = (grid - low) / (high - low)  # the density written out, not through SciPy as the module does
+        density = r * math.comb(k, r) * u ** (r - 1) * (1 - u) ** (k - r) / (high - low)
+        np.testing.assert_allclose(prob.ordered_uniform_marginals(grid, k, r, low, high), density,
+                                   rtol=1e-12, atol=1e-12)
     grid = np.linspace(0, 2, 9)
     np.testing.assert_allclose(prob.ordered_uniform_marginals(grid, 2, 1, 0, 2), (2 - grid) / 2)
     np.testing.assert_allclose(prob.ordered_uniform_marginals(grid, 2, 2, 0, 2), grid / 2)
