@@ -68,9 +68,14 @@ test-latest: chromium
 	.venv-latest/bin/python tools/check_book_build.py
 	.venv-latest/bin/python tools/check_html.py book/_build/check/_build/html
 
-## make lab: JupyterLab on the book with the environment's kernel.
+## make lab: JupyterLab on the book with the environment's kernel; open the URL it prints.
+# Containers and cloud VMs run as root, where Jupyter refuses to start without --allow-root:
+# pass it there (the server still listens on localhost only and asks for its token).
+LAB_DIR ?= book
+LAB_ARGS ?=
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=book
+	@echo "Starting JupyterLab on $(LAB_DIR)/: open the http://127.0.0.1:... URL (with its token) it prints below."
+	$(BIN)/jupyter lab --notebook-dir=$(LAB_DIR) --ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 ## make bench: the side-by-side timings behind the performance page.
 bench: $(STAMP)
