@@ -52,8 +52,10 @@ book: $(STAMP) chromium
 	$(BIN)/python tools/check_html.py book/_build/html $(if $(filter all,$(CHECK)),,--changed)
 	@echo "The book is at $(CURDIR)/book/_build/html/index.html"
 
-## make test: unit tests, every notebook through nbval, a book build that checks references, and the browser check.
+## make test: ruff, unit tests, every notebook through nbval, a book build that checks references, and the
+## browser and accessibility check of every page.
 test: $(STAMP) chromium
+	$(BIN)/ruff check --quiet .
 	$(BIN)/python -m pytest -n $(WORKERS) --dist loadscope --nbval-lax --nbval-current-env
 	$(BIN)/python tools/check_book_build.py
 	$(BIN)/python tools/check_html.py book/_build/check/_build/html
@@ -64,6 +66,7 @@ test-latest: chromium
 	rm -rf .venv-latest && $(PYTHON) -m venv .venv-latest
 	.venv-latest/bin/python -m pip install --quiet --disable-pip-version-check --upgrade -e ".[all]"
 	.venv-latest/bin/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	.venv-latest/bin/ruff check --quiet .
 	.venv-latest/bin/python -m pytest -n $(WORKERS) --dist loadscope --nbval-lax --nbval-current-env
 	.venv-latest/bin/python tools/check_book_build.py
 	.venv-latest/bin/python tools/check_html.py book/_build/check/_build/html
