@@ -41,8 +41,7 @@ KEYS = CACHE / "mlnotes-keys.json"
 MODULE_NAME = re.compile(r"^(mlnotes|benchmarks)(\.[a-z_]\w*)+$")
 TIMEOUT = 300  # per cell, as in _config.yml
 # One thread per kernel for every runtime that would otherwise take all cores.
-ONE_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-                                     "NUMBA_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")}
+ONE_THREAD = dict.fromkeys(("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS"), "1")
 
 
 def notebooks() -> list[pathlib.Path]:

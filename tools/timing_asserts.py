@@ -98,9 +98,9 @@ class Taint:
             out = {i for i, elt in enumerate(node.elts) if self.timed(elt)}
             return out
         if isinstance(node, ast.Dict):
-            return {k.value for k, v in zip(node.keys, node.values)
+            return {k.value for k, v in zip(node.keys, node.values, strict=False)
                     if isinstance(k, ast.Constant) and self.timed(v)} | \
-                   ({WHOLE} if any(k is None and self.timed(v) for k, v in zip(node.keys, node.values)) else set())
+                   ({WHOLE} if any(k is None and self.timed(v) for k, v in zip(node.keys, node.values, strict=False)) else set())
         if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
             inner = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
             sources = [g.iter for g in node.generators]
@@ -179,9 +179,7 @@ class Taint:
                         self.names[target.id] = set(parts)  # rebinding forgets the old value
                     else:
                         self.bind(target, parts, node.value)
-            elif isinstance(node, ast.AnnAssign) and node.value is not None:
-                self.bind(node.target, self.parts(node.value))
-            elif isinstance(node, ast.AugAssign):
+            elif isinstance(node, ast.AnnAssign) and node.value is not None or isinstance(node, ast.AugAssign):
                 self.bind(node.target, self.parts(node.value))
             elif isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
                 for _ in range(2):  # the second pass sees what the first made timed
