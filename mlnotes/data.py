@@ -31,7 +31,7 @@ def sine_samples(
     n : int
         Number of points, evenly spaced on ``[low, high]``.
     low, high : float
-        Interval, ``low < high``.
+        Interval, ``low < high``, within float32's range.
     noise : float, default 0
         Standard deviation of Gaussian noise added to ``y`` (not to the derivative).
     seed : int, default 0
@@ -42,9 +42,10 @@ def sine_samples(
         Column vectors, the shape a Keras model with one input expects.
     """
     n = check_int(n, "n", low=2)
-    low = check_real(low, "low")
-    high = check_real(high, "high")
-    noise = check_real(noise, "noise", low=0.0)
+    big = float(np.finfo(np.float32).max)  # the samples are float32
+    low = check_real(low, "low", low=-big, high=big)
+    high = check_real(high, "high", low=-big, high=big)
+    noise = check_real(noise, "noise", low=0.0, high=big)
     seed = check_seed(seed)
     if not low < high:
         raise ValueError(f"high must be greater than low; got low={low}, high={high}")
@@ -145,7 +146,8 @@ def gaussian_bumps(
     if np.any(s <= 0):
         raise ValueError(f"widths must be positive; got {s.min()}")
     x = np.arange(n, dtype=float)
-    clean = np.sum(a[:, None] * np.exp(-0.5 * ((x - m[:, None]) / s[:, None]) ** 2), axis=0)
+    with np.errstate(over="ignore"):  # a huge (x - m) / s only means exp(-inf) = 0
+        clean = np.sum(a[:, None] * np.exp(-0.5 * ((x - m[:, None]) / s[:, None]) ** 2), axis=0)
     y = clean + noise * np.random.default_rng(seed).standard_normal(n)
     return x, y, clean
 

@@ -51,6 +51,15 @@ def test_gaussian_bumps_are_scaled_normal_densities():
     np.testing.assert_allclose(one, np.exp(-0.5 * ((np.arange(10) - 4.0) / 2.0) ** 2))
 
 
+def test_gaussian_bumps_narrower_than_the_grid_give_a_spike_without_warnings():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _, _, clean = data.gaussian_bumps(10, [5.0], [1e-300])
+    np.testing.assert_array_equal(clean, np.eye(10)[5])
+
+
 def test_two_line_samples_without_noise_lie_on_the_two_lines():
     x, y = data.two_line_samples(100, breakpoint=3.0, value_at_break=1.0, slopes=(2.0, -1.0), noise=0.0)
     assert np.all(np.diff(x) >= 0) and x.min() >= 0.0 and x.max() <= 10.0
@@ -92,6 +101,7 @@ BAD = [
     (data.sine_samples, {"n": 5, "seed": "abc"}, TypeError, "seed must be a non-negative integer"),
     (data.sine_samples, {"n": 5, "seed": -1}, ValueError, "seed must be a non-negative integer"),
     (data.sine_samples, {"n": 5.0}, TypeError, "n must be an integer"),
+    (data.sine_samples, {"n": 5, "low": -1e300}, ValueError, "low must lie in"),  # float32 samples
     (data.hyperspectral_cube, {"height": 0}, ValueError, "height must lie in"),
     (data.hyperspectral_cube, {"n_bands": 1}, ValueError, "n_bands must lie in"),
     (data.hyperspectral_cube, {"n_materials": 0}, ValueError, "n_materials must lie in"),
