@@ -78,7 +78,7 @@ def scaled_dot_product_attention(
     q : array_like, shape (..., T_q, d)
     k : array_like, shape (..., T_k, d)
     v : array_like, shape (..., T_k, d_v)
-        Leading (batch, head) axes must broadcast; ``d >= 1`` and ``T_k >= 1``.
+        Leading (batch, head) axes must broadcast; ``T_q, T_k, d >= 1``.
     mask : boolean array_like, broadcastable to (..., T_q, T_k), optional
         True where query ``i`` may attend to key ``j``. Masked scores are set to
         :math:`-\infty` before the softmax.
@@ -111,8 +111,8 @@ def scaled_dot_product_attention(
     k = as_array(k, "k", ndim=range(2, 9))
     v = as_array(v, "v", ndim=range(2, 9))
     fully_masked = check_choice(fully_masked, "fully_masked", _FULLY_MASKED)
-    if q.shape[-1] < 1:
-        raise ValueError(f"q must have shape (..., T_q, d) with d >= 1; got {q.shape}")
+    if q.shape[-1] < 1 or q.shape[-2] < 1:
+        raise ValueError(f"q must have shape (..., T_q, d) with T_q >= 1 and d >= 1; got {q.shape}")
     if q.shape[-1] != k.shape[-1]:
         raise ValueError(f"q must have shape (..., T_q, d) with the same d as k; got q {q.shape} "
                          f"with d={q.shape[-1]} != k's {k.shape[-1]}")
@@ -410,7 +410,7 @@ def generate(
         changes nothing here) returns finite logits (B, V) for the token at position t.
         For a Keras model see :func:`mlnotes.attention_models.next_token_logits`.
     prompt : array_like of int, shape (B, t0)
-        Non-negative token ids, ``t0 >= 1``.
+        Non-negative token ids, ``B >= 1`` and ``t0 >= 1``.
     steps : int, >= 0
         Number of tokens to append.
     temperature : float, >= 0, default 1.0
@@ -428,8 +428,8 @@ def generate(
     """
     next_logits = check_callable(next_logits, "next_logits")
     tokens = as_array(prompt, "prompt", ndim=2, dtype=np.float64)
-    if tokens.shape[1] < 1:
-        raise ValueError(f"prompt must have shape (B, t0) with t0 >= 1; got {tokens.shape}")
+    if tokens.shape[0] < 1 or tokens.shape[1] < 1:
+        raise ValueError(f"prompt must have shape (B, t0) with B >= 1 and t0 >= 1; got {tokens.shape}")
     if np.any(tokens != np.round(tokens)) or np.any(tokens < 0):
         raise ValueError("prompt must hold non-negative integer token ids; "
                          f"got values from {tokens.min():g} to {tokens.max():g}")
