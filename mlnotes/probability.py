@@ -403,8 +403,6 @@ def robustmax_quadrature(
     Hernández-Lobato et al. (2011); GPflow ``MultiClass`` / ``RobustMax.prob_is_largest``;
     Davis and Rabinowitz (1984), *Methods of Numerical Integration*, for composite rules.
     """
-    from scipy.special import ndtr
-
     mu = as_array(mean, "mean", ndim=(1, 2))
     v = as_array(var, "var", ndim=(1, 2))
     if v.shape != mu.shape:
@@ -428,35 +426,46 @@ def robustmax_quadrature(
     scale = sd.max(axis=-1, keepdims=True)
     mu = np.maximum((mu - mu.max(axis=-1, keepdims=True)) / scale, -1e3)
     sd = np.maximum(sd / scale, np.finfo(float).tiny)
+    rows_mu, rows_sd = mu.reshape(-1, k), sd.reshape(-1, k)
+    nodes = n_points if n_points is not None else (19 * k - 1) * panel_points
+    step = max(1, 4_000_000 // (k * k * nodes))  # rows per block: intermediate arrays of ~32 MB
+    p_max = np.concatenate([_prob_is_largest(rows_mu[s:s + step], rows_sd[s:s + step], n_points, panel_points)
+                            for s in range(0, rows_mu.shape[0], step)])
+    return _mix_epsilon(p_max.reshape(mu.shape), epsilon)
+
+
+def _prob_is_largest(mu: np.ndarray, sd: np.ndarray, n_points: int | None, panel_points: int) -> np.ndarray:
+    """P(k = argmax f) for rows of normalised means and standard deviations (B, K); see above."""
+    from scipy.special import ndtr
+
+    k = mu.shape[-1]
     off = ~np.eye(k, dtype=bool)[:, :, None]  # (K, K, 1): leave out j = k
-    mu_k, mu_j = mu[..., :, None, None], mu[..., None, :, None]
-    sd_k, sd_j = sd[..., :, None, None], sd[..., None, :, None]
+    mu_k, mu_j = mu[:, :, None, None], mu[:, None, :, None]
+    sd_k, sd_j = sd[:, :, None, None], sd[:, None, :, None]
 
     def integrand(z: np.ndarray) -> np.ndarray:
-        """z: nodes (..., K, Z) in class k's units; returns phi(z) prod_j Phi_j, same shape."""
+        """z: nodes (B, K, Z) in class k's units; returns phi(z) prod_j Phi_j, same shape."""
         with np.errstate(divide="ignore", invalid="ignore"):
-            cdf = ndtr((mu_k - mu_j + sd_k * z[..., :, None, :]) / sd_j)
+            cdf = ndtr((mu_k - mu_j + sd_k * z[:, :, None, :]) / sd_j)
         cdf = np.where(off, np.nan_to_num(cdf, nan=0.5), 1.0)
         return np.exp(-0.5 * z**2) / np.sqrt(2 * np.pi) * np.prod(cdf, axis=-2)
 
     if n_points is not None:
         t, w = np.polynomial.hermite_e.hermegauss(n_points)  # weight exp(-t^2/2)
         z = np.broadcast_to(t, (*mu.shape, n_points))
-        p_max = np.sum(integrand(z) * np.exp(0.5 * t**2) * w, axis=-1)
-        return _mix_epsilon(p_max, epsilon)
+        return np.sum(integrand(z) * np.exp(0.5 * t**2) * w, axis=-1)
 
     m = np.arange(-9.0, 10.0)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        centre = (mu_j - mu_k) / sd_k  # (..., K, K, 1)
-        edges = centre + (sd_j / sd_k) * m  # (..., K, K, 19)
+        centre = (mu_j - mu_k) / sd_k  # (B, K, K, 1)
+        edges = centre + (sd_j / sd_k) * m  # (B, K, K, 19)
     edges = np.where(off, edges, m)  # class k's own bump: unit panels
     edges = np.sort(np.clip(np.nan_to_num(edges, nan=9.0), -9.0, 9.0).reshape(*mu.shape, -1), axis=-1)
     half, mid = np.diff(edges, axis=-1) / 2, (edges[..., 1:] + edges[..., :-1]) / 2
     x, w = np.polynomial.legendre.leggauss(panel_points)
     z = (mid[..., None] + half[..., None] * x).reshape(*mu.shape, -1)
     weights = (half[..., None] * w).reshape(*mu.shape, -1)
-    p_max = np.sum(integrand(z) * weights, axis=-1)
-    return _mix_epsilon(np.clip(p_max, 0.0, 1.0), epsilon)
+    return np.clip(np.sum(integrand(z) * weights, axis=-1), 0.0, 1.0)
 
 
 def project_to_simplex(v: Any, axis: int = -1) -> np.ndarray:
