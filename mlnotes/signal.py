@@ -1176,6 +1176,7 @@ def draw_pixel_geometry(
     side.set_xlabel("depth $Z$ along the optical axis (units of $f$)")
     side.set_ylabel("height (units of $f$)")
     side.set_title("side view: one focal length $f$")
+    side.set_xlim(-0.8, depth + 0.4)  # room for the "pinhole" label
     side.grid(False)
     # sensor: pixels drawn to scale around the principal point
     cols, rows = int(np.ceil(x / pw)) + 2, int(np.ceil(y / ph)) + 2
