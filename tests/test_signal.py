@@ -842,3 +842,47 @@ def test_draw_pixel_geometry_reports_fx_fy_and_pixel_offsets():
     with pytest.raises(ValueError, match="pixel_height must lie in"):
         S.draw_pixel_geometry(axes, pixel_height=0.0)
     plt.close(fig)
+
+
+# ----------------------------------------------------------------- every public function refuses bad input
+_X3 = np.random.default_rng(0).uniform(-1, 1, (8, 3))
+_U2 = np.random.default_rng(1).uniform(0, 100, (8, 2))
+BAD_CALLS = {
+    "calibrate_dlt": (lambda: S.calibrate_dlt(_X3, "pixels"), "points_2d"),
+    "count_gaussians": (lambda: S.count_gaussians([1.0, np.nan, 2.0], 1.0), "y"),
+    "discrete_gaussian_kernel": (lambda: S.discrete_gaussian_kernel(-1.0), "t"),
+    "dlt_design_matrix": (lambda: S.dlt_design_matrix(_X3[:, :2], _U2), "points_3d"),
+    "draw_pixel_geometry": (lambda: S.draw_pixel_geometry([None, None], focal_length="8"), "focal_length"),
+    "fit_two_lines": (lambda: S.fit_two_lines(X5, X5[:3]), "y"),
+    "gaussian_peaks": (lambda: S.gaussian_peaks(np.ones(10), 1.0, min_depth=-0.1), "min_depth"),
+    "intrinsic_matrix": (lambda: S.intrinsic_matrix(8.0, -0.005, 0.005, 0, 0), "pixel_width"),
+    "local_mean_variance": (lambda: S.local_mean_variance(np.ones((4, 4)), 1.0, mode="edge"), "mode"),
+    "local_mean_variance_direct": (lambda: S.local_mean_variance_direct(np.ones((4, 4)), 0.0), "sigma"),
+    "mscn": (lambda: S.mscn(np.ones((4, 4)), c=-1.0), "c"),
+    "project_points": (lambda: S.project_points(np.eye(3), np.eye(3), [0, 0], _X3), "t"),
+    "refine_calibration": (lambda: S.refine_calibration(_X3, _U2, zero_skew="yes"), "zero_skew"),
+    "savgol_coefficients": (lambda: S.savgol_coefficients(5, 2, deriv=1.5), "deriv"),
+    "savgol_cube": (lambda: S.savgol_cube(np.ones((3, 9)), 5, 2, axis=2), "axis"),
+    "savgol_matrix": (lambda: S.savgol_matrix(0, 1, 0), "n"),
+    "savgol_polyfit_reference": (lambda: S.savgol_polyfit_reference(np.ones(9), 5, 5), "polyorder"),
+    "second_derivative_kernel": (lambda: S.second_derivative_kernel(np.inf), "sigma"),
+    "smoothed_second_derivative": (
+        lambda: S.smoothed_second_derivative(np.ones(10), 2.0, method="gauss"),
+        "method",
+    ),
+    "two_line_rss": (lambda: S.two_line_rss(X5, X5, "c"), "breakpoints"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_CALLS))
+def test_public_function_names_the_bad_argument(name):
+    call, argument = BAD_CALLS[name]
+    with pytest.raises((TypeError, ValueError), match=rf"^{argument} must"):
+        call()
+
+
+def test_every_public_function_has_a_bad_input_case():
+    import inspect
+
+    functions = {n for n in S.__all__ if inspect.isfunction(getattr(S, n))}
+    assert functions == set(BAD_CALLS)  # a new public function needs its case here
