@@ -784,8 +784,6 @@ def _fresh_axis():
 # Cases that fail today in modules being hardened by other engineers (issue 17), to be fixed at
 # integration: "module.name:argument" -> what goes wrong.
 KNOWN_FAILURES: dict[str, str] = {
-    "attention.generate:prompt": "an empty batch of prompts fails later, with a message about logits",
-    "attention.scaled_dot_product_attention:q": "an empty q is reported as 'x'",
     "noisy_labels.SimplexColumns:w": "the constraint's errors name q, not the weight it is called with",
     "noisy_labels.SoftmaxColumns:w": "NaN, inf, empty and 3-D weights pass; a string fails in TensorFlow",
     "signal.draw_pixel_geometry:axes": "axes=None fails with len() of NoneType",
