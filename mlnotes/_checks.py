@@ -31,7 +31,11 @@ __all__ = [
 
 
 def _describe(value: Any) -> str:
-    return f"{type(value).__name__} {value!r}" if np.ndim(value) == 0 else type(value).__name__
+    try:
+        scalar = np.ndim(value) == 0
+    except ValueError:  # a ragged list: NumPy cannot tell its dimensions
+        scalar = False
+    return f"{type(value).__name__} {value!r}" if scalar else type(value).__name__
 
 
 def as_array(
