@@ -42,7 +42,8 @@ class Objective:
     L2 term); :meth:`value` includes the L1 term. ``passes`` counts the arithmetic done, in
     units of one pass over the data, :math:`np` multiply-adds (one product :math:`\tilde X v`):
     a value costs :math:`m`, a gradient :math:`2m`, a Hessian-vector product :math:`2m`
-    (:math:`m` more to set up its curvature weights), the full Hessian :math:`m + p\,m(m+1)/2`.
+    (:math:`m` more to set up its curvature weights), the full Hessian :math:`1 + p` (binary)
+    or :math:`m + p\,m(m+1)` (softmax).
     """
 
     def __init__(
@@ -124,27 +125,31 @@ class Objective:
         return product
 
     def hessian(self, theta: np.ndarray) -> np.ndarray:
-        """The full (p m, p m) Hessian of the smooth part.
+        r"""The full (p m, p m) Hessian of the smooth part.
 
-        For the softmax, adding one number to every class's weight in an unpenalised row (the
-        intercepts, or all rows without a penalty) changes no probability, so H is singular
-        there. The gradient has no component along those directions, so ``ones(K, K) / K``
-        is added on those rows' diagonal blocks: H becomes invertible along them and the
-        Newton step is unchanged everywhere else.
+        Softmax: entry :math:`((j, a), (l, b))` is
+        :math:`C\sum_i x_{ij}x_{il}\,p_{ia}(\delta_{ab} - p_{ib})`, computed as the
+        block-diagonal :math:`\tilde X^\top \mathrm{diag}(p_a)\tilde X` minus the Gram matrix
+        :math:`G^\top G` of :math:`G_{i,(j,a)} = x_{ij}p_{ia}` (one large matrix product).
+        Adding one number to every class's weight in an unpenalised row (the intercepts, or
+        all rows without a penalty) changes no probability, so H is singular there. The
+        gradient has no component along those directions, so ``ones(K, K) / K`` is added on
+        those rows' diagonal blocks: H becomes invertible along them and the Newton step is
+        unchanged everywhere else.
         """
         z = self._scores(theta)
-        self.passes += self.p * self.m * (self.m + 1) / 2
         if self.m == 1:
+            self.passes += self.p
             prob = expit(z)
             return self.C * (self.xd.T * (prob * (1.0 - prob))) @ self.xd + np.diag(self.l2)
-        p, k = self.p, self.m
+        n, p, k = self.n, self.p, self.m
+        self.passes += p * k * (k + 1)  # the Gram matrix (p k^2) and k diagonal blocks (p each)
         prob = softmax(z, axis=1)
-        h = np.empty((p, k, p, k))
+        weighted = (self.xd[:, :, None] * prob[:, None, :]).reshape(n, p * k)
+        h = -(weighted.T @ weighted)
         for a in range(k):
-            for b in range(a, k):
-                weight = prob[:, a] * ((a == b) - prob[:, b])
-                h[:, a, :, b] = self.C * (self.xd.T * weight) @ self.xd
-                h[:, b, :, a] = h[:, a, :, b].T
+            h[a::k, a::k] += (self.xd.T * prob[:, a]) @ self.xd
+        h = (self.C * h).reshape(p, k, p, k)
         lam = self.l2.reshape(p, k)[:, 0]
         for j in range(p):
             h[j, :, j, :] += lam[j] * np.eye(k) + (lam[j] == 0.0) * np.ones((k, k)) / k
