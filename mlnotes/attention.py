@@ -485,8 +485,8 @@ def draw_attention_shapes(ax: Any, n: int = 5, d_model: int = 4, d_k: int = 3, d
     n, d_model, d_k, d_v = sizes["n"], sizes["d_model"], sizes["d_k"], sizes["d_v"]
     boxes = [("X", n, d_model, 0), ("Q", n, d_k, 1), ("K", n, d_k, 1), ("V", n, d_v, 1),
              ("A", n, n, 2), ("Z", n, d_v, 3)]
-    dims = {"X": f"{n} x {d_model}", "Q": f"{n} x {d_k}", "K": f"{n} x {d_k}", "V": f"{n} x {d_v}",
-            "A": f"{n} x {n}", "Z": f"{n} x {d_v}"}
+    dims = {"X": f"{n} \u00d7 {d_model}", "Q": f"{n} \u00d7 {d_k}", "K": f"{n} \u00d7 {d_k}",
+            "V": f"{n} \u00d7 {d_v}", "A": f"{n} \u00d7 {n}", "Z": f"{n} \u00d7 {d_v}"}
     notes = {"X": "token embeddings", "Q": "$XW^Q$", "K": "$XW^K$", "V": "$XW^V$",
              "A": "softmax$(QK^\\top/\\sqrt{d_k})$\nrow $i$: query $i$\ncolumn $j$: key $j$",
              "Z": "$AV$\nrow $i$: new\nvector of token $i$"}
