@@ -20,6 +20,7 @@ obscure errors) for whatever ``mlnotes`` is importable, e.g. an older checkout v
 from __future__ import annotations
 
 import copy
+import functools
 import importlib
 import inspect
 import os
@@ -100,12 +101,14 @@ def _mlp_params(seed: int = 0) -> list[np.ndarray]:
     return optimizers.mlp_init(3, 4, 2, seed=seed)
 
 
+@functools.cache  # one Keras model per process: building is the slow part
 def _small_dense_model():
     from mlnotes import networks
 
     return networks.make_mlp(2, 1, hidden=(3,), seed=0)
 
 
+@functools.cache  # one Keras model per process: building is the slow part
 def _mha_layer():
     keras = _keras()
     layer = keras.layers.MultiHeadAttention(num_heads=2, key_dim=2)
@@ -135,6 +138,7 @@ def _bumps():
     return np.exp(-0.5 * ((x - 60) / 6) ** 2) + np.exp(-0.5 * ((x - 140) / 6) ** 2)
 
 
+@functools.cache  # one Keras model per process: building is the slow part
 def _tiny_vae():
     from mlnotes import vae
 
