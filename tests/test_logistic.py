@@ -301,6 +301,18 @@ def test_huge_features_give_a_warning_and_no_convergence_claim(solver):
     assert not fit.converged_
 
 
+@pytest.mark.parametrize("solver", ["sag", "saga"])
+def test_sag_does_not_stop_on_still_weights_with_a_stuck_intercept(solver):
+    """Here the weights settle within a few dozen epochs on x * 1e20 while the intercept
+    cannot move: scikit-learn's rule (weights only) would report convergence."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((60, 3))
+    y = (x @ [1.0, -1.0, 0.5] + rng.logistic(size=60) > 0).astype(int)
+    with pytest.warns(logistic.ConvergenceWarning, match="the weights stopped changing but the intercept"):
+        fit = LR(solver=solver, max_iter=1000).fit(x * 1e20, y)
+    assert not fit.converged_ and fit.n_iter_ < 1000
+
+
 @pytest.mark.parametrize("solver", ["lbfgs", "newton-cg", "newton-cholesky"])
 @pytest.mark.parametrize("extra", ["zero", "duplicate"])
 def test_singular_unpenalised_problems_reach_the_minimum_norm_optimum(solver, extra):
