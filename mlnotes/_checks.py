@@ -100,7 +100,7 @@ def as_array(
 
 def check_shape(arr: np.ndarray, name: str, shape: Sequence[int | None]) -> np.ndarray:
     """Check that ``arr`` has ``shape``; ``None`` entries match any length."""
-    ok = arr.ndim == len(shape) and all(s is None or s == a for s, a in zip(shape, arr.shape))
+    ok = arr.ndim == len(shape) and all(s is None or s == a for s, a in zip(shape, arr.shape, strict=True))
     if not ok:
         want = "(" + ", ".join("*" if s is None else str(s) for s in shape) + ")"
         raise ValueError(f"{name} must have shape {want}; got {arr.shape}")
@@ -127,7 +127,9 @@ def check_real(
     if too_low or too_high:
         left = "-inf" if low is None else f"{low}"
         right = "inf" if high is None else f"{high}"
-        interval = f"{'(' if low_open or low is None else '['}{left}, {right}{')' if high_open or high is None else ']'}"
+        opening = "(" if low_open or low is None else "["
+        closing = ")" if high_open or high is None else "]"
+        interval = f"{opening}{left}, {right}{closing}"
         raise ValueError(f"{name} must lie in {interval}; got {x}")
     return x
 
@@ -138,8 +140,10 @@ def check_int(value: Any, name: str, *, low: int | None = None, high: int | None
         raise TypeError(f"{name} must be an integer; got {_describe(value)}")
     n = int(value)
     if (low is not None and n < low) or (high is not None and n > high):
-        raise ValueError(f"{name} must lie in [{low if low is not None else '-inf'}, "
-                         f"{high if high is not None else 'inf'}]; got {n}")
+        raise ValueError(
+            f"{name} must lie in [{low if low is not None else '-inf'}, "
+            f"{high if high is not None else 'inf'}]; got {n}"
+        )
     return n
 
 
@@ -186,13 +190,19 @@ def check_positive_ints(value: Any, name: str, *, min_len: int = 1) -> tuple[int
         raise TypeError(f"{name} must be a sequence of positive integers; got {_describe(value)}")
     items = list(value)
     if len(items) < min_len:
-        raise ValueError(f"{name} must have at least {min_len} entr{'y' if min_len == 1 else 'ies'}; got {items!r}")
+        raise ValueError(
+            f"{name} must have at least {min_len} entr{'y' if min_len == 1 else 'ies'}; got {items!r}"
+        )
     out = []
     for i, item in enumerate(items):
         if isinstance(item, bool) or not isinstance(item, (Integral, np.integer)):
-            raise TypeError(f"{name} must be a sequence of positive integers; got {_describe(item)} at position {i}")
+            raise TypeError(
+                f"{name} must be a sequence of positive integers; got {_describe(item)} at position {i}"
+            )
         if int(item) < 1:
-            raise ValueError(f"{name} must be a sequence of positive integers; got {int(item)} at position {i}")
+            raise ValueError(
+                f"{name} must be a sequence of positive integers; got {int(item)} at position {i}"
+            )
         out.append(int(item))
     return tuple(out)
 
@@ -212,8 +222,9 @@ def check_axis(axis: Any, ndim: int, name: str = "axis") -> int:
     if isinstance(axis, bool) or not isinstance(axis, (Integral, np.integer)):
         raise TypeError(f"{name} must be an integer; got {_describe(axis)}")
     if not -ndim <= int(axis) < ndim:
-        raise ValueError(f"{name} must lie in [{-ndim}, {ndim - 1}] for an array of {ndim} dimension(s); "
-                         f"got {int(axis)}")
+        raise ValueError(
+            f"{name} must lie in [{-ndim}, {ndim - 1}] for an array of {ndim} dimension(s); got {int(axis)}"
+        )
     return int(axis) % ndim
 
 

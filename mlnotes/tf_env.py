@@ -37,8 +37,8 @@ def _stderr_muted() -> Iterator[None]:
 # 3 also hides C++ "E" lines that tf.data prints during Keras fit (harmless graph-attribute notes).
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 with _stderr_muted():
-    import tensorflow as tf  # noqa: E402
     import keras  # noqa: E402
+    import tensorflow as tf  # noqa: E402
 
     tf.constant(0.0) + 1.0  # creates the device context, which logs too
 tf.get_logger().setLevel("ERROR")

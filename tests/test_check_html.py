@@ -11,30 +11,39 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 import check_html  # noqa: E402
 
-pytestmark = pytest.mark.skipif(check_html.find_chromium() is None, reason="needs Chromium (make test installs it)")
+pytestmark = pytest.mark.skipif(
+    check_html.find_chromium() is None, reason="needs Chromium (make test installs it)"
+)
 
 HEAD = "<head><link rel='icon' href='data:,'></head>"  # no favicon request: only the deliberate defects
-GOOD = (f"<html>{HEAD}<body><main><h1>Fine</h1><p>Nothing wrong here.</p>"
-        "<pre>| a table | in a code listing |\n| --- | --- |</pre></main></body></html>")
+GOOD = (
+    f"<html>{HEAD}<body><main><h1>Fine</h1><p>Nothing wrong here.</p>"
+    "<pre>| a table | in a code listing |\n| --- | --- |</pre></main></body></html>"
+)
 PAGES = {
-    "console.html": f"<html>{HEAD}<body><main><p>x</p><script>throw new Error('deliberate')</script></main></body></html>",
+    "console.html": f"<html>{HEAD}<body><main><p>x</p><script>throw new Error('deliberate')</script>"
+    "</main></body></html>",
     "image.html": f"<html>{HEAD}<body><main><img src='missing.png'></main></body></html>",
     "math.html": f"<html>{HEAD}<body><main><div class='math'>$$ x^2 $$</div></main></body></html>",
-    "wide.html": f"<html>{HEAD}<body><main><mjx-container display='true' style='display:block; overflow-x:auto; "
-                 "width:200px'><span style='display:inline-block; width:900px'>a + b</span></mjx-container>"
-                 "</main></body></html>",
+    "wide.html": f"<html>{HEAD}<body><main>"
+    "<mjx-container display='true' style='display:block; overflow-x:auto; "
+    "width:200px'><span style='display:inline-block; width:900px'>a + b</span></mjx-container>"
+    "</main></body></html>",
     "stderr.html": f"<html>{HEAD}<body><main><div class='output stderr'><pre>UserWarning: noisy</pre></div>"
-                   "</main></body></html>",
+    "</main></body></html>",
     "table.html": f"<html>{HEAD}<body><main><p>| a | b | | --- | ---: | | 1 | 2 |</p>"
-                  "<pre>| shown | on purpose |\n| --- | --- |</pre></main></body></html>",
+    "<pre>| shown | on purpose |\n| --- | --- |</pre></main></body></html>",
 }
 
 
 def _site(tmp_path: pathlib.Path, pages: dict[str, str]) -> pathlib.Path:
-    (tmp_path / "index.html").write_text("<html><head><meta http-equiv='refresh' content='0; url=good.html'>"
-                                         "</head><body></body></html>")
+    (tmp_path / "index.html").write_text(
+        "<html><head><meta http-equiv='refresh' content='0; url=good.html'></head><body></body></html>"
+    )
     (tmp_path / "good.html").write_text(GOOD)
-    (tmp_path / "search.html").write_text("<html><body><ul class='search'><li>gradient</li></ul></body></html>")
+    (tmp_path / "search.html").write_text(
+        "<html><body><ul class='search'><li>gradient</li></ul></body></html>"
+    )
     for name, html in pages.items():
         (tmp_path / name).write_text(html)
     return tmp_path
@@ -45,14 +54,17 @@ def test_a_clean_site_passes(tmp_path, capsys):
     assert "0 problem(s)" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize(("page", "expected"), [
-    ("console.html", "console error"),
-    ("image.html", "image did not load"),
-    ("math.html", "MathJax did not start"),
-    ("table.html", "a Markdown table was not rendered"),
-    ("wide.html", "display equation wider than the text column"),
-    ("stderr.html", "stderr output shown to the reader: UserWarning: noisy"),
-])
+@pytest.mark.parametrize(
+    ("page", "expected"),
+    [
+        ("console.html", "console error"),
+        ("image.html", "image did not load"),
+        ("math.html", "MathJax did not start"),
+        ("table.html", "a Markdown table was not rendered"),
+        ("wide.html", "display equation wider than the text column"),
+        ("stderr.html", "stderr output shown to the reader: UserWarning: noisy"),
+    ],
+)
 def test_each_defect_is_reported(tmp_path, capsys, monkeypatch, page, expected):
     monkeypatch.setattr(check_html, "MATHJAX_TIMEOUT_MS", 2000)
     assert check_html.main([str(_site(tmp_path, {page: PAGES[page]}))]) == 1

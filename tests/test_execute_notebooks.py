@@ -41,9 +41,14 @@ def copy_of_repo(tmp_path, monkeypatch):
     (root / "requirements").mkdir()
     shutil.copy(ex.ROOT / "requirements" / "lock.txt", root / "requirements" / "lock.txt")
     (root / "book").mkdir()
-    for name, code in [("uses_signal", "from mlnotes import signal"), ("uses_vae", "from mlnotes import vae")]:
-        cells = [{"cell_type": "markdown", "source": ["# A notebook\n"]},
-                 {"cell_type": "code", "source": [code + "\n"]}]
+    for name, code in [
+        ("uses_signal", "from mlnotes import signal"),
+        ("uses_vae", "from mlnotes import vae"),
+    ]:
+        cells = [
+            {"cell_type": "markdown", "source": ["# A notebook\n"]},
+            {"cell_type": "code", "source": [code + "\n"]},
+        ]
         (root / "book" / f"{name}.ipynb").write_text(json.dumps({"cells": cells}))
     monkeypatch.setattr(ex, "ROOT", root)
     monkeypatch.setattr(ex, "BOOK", root / "book")

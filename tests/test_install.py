@@ -24,8 +24,10 @@ from tools import install_cell
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 VERSION = re.search(r'^__version__ = "([^"]+)"', (ROOT / "mlnotes" / "__init__.py").read_text(), re.M)[1]
-NOTEBOOKS = ["07-signals/03-local-variance.ipynb",  # NumPy and SciPy only
-             "02-complex-gradients/01-wirtinger-derivatives.ipynb"]  # TensorFlow (the [tf] extra)
+NOTEBOOKS = [
+    "07-signals/03-local-variance.ipynb",  # NumPy and SciPy only
+    "02-complex-gradients/01-wirtinger-derivatives.ipynb",
+]  # TensorFlow (the [tf] extra)
 
 
 def run(cmd, **kwargs):
@@ -38,7 +40,18 @@ def run(cmd, **kwargs):
 def dist(tmp_path_factory):
     out = tmp_path_factory.mktemp("dist")
     # no isolation: build with .venv's setuptools instead of downloading one
-    run([sys.executable, "-m", "build", "--no-isolation", "--skip-dependency-check", "--outdir", str(out), str(ROOT)])
+    run(
+        [
+            sys.executable,
+            "-m",
+            "build",
+            "--no-isolation",
+            "--skip-dependency-check",
+            "--outdir",
+            str(out),
+            str(ROOT),
+        ]
+    )
     return out
 
 
@@ -53,16 +66,18 @@ def fresh_venv(tmp_path_factory):
 
 
 def test_wheel_and_sdist_carry_the_one_version(dist):
-    wheel, = dist.glob("*.whl")
-    sdist, = dist.glob("*.tar.gz")
+    (wheel,) = dist.glob("*.whl")
+    (sdist,) = dist.glob("*.tar.gz")
     assert wheel.name == f"mlnotes_book-{VERSION}-py3-none-any.whl"
     assert sdist.name in (f"mlnotes_book-{VERSION}.tar.gz", f"mlnotes-book-{VERSION}.tar.gz")
 
 
 def test_wheel_installs_and_imports_outside_the_repository(dist, fresh_venv, tmp_path):
-    wheel, = dist.glob("*.whl")
-    code = ("import importlib.util, mlnotes; assert importlib.util.find_spec('mlnotes') is not None\n"
-            "print(mlnotes.__file__, mlnotes.__version__)")
+    (wheel,) = dist.glob("*.whl")
+    code = (
+        "import importlib.util, mlnotes; assert importlib.util.find_spec('mlnotes') is not None\n"
+        "print(mlnotes.__file__, mlnotes.__version__)"
+    )
     found = subprocess.run([str(fresh_venv), "-c", code], cwd=tmp_path, capture_output=True, text=True)
     assert found.returncode != 0, "mlnotes importable before the install: the test would prove nothing"
     run([str(fresh_venv), "-m", "pip", "install", "--no-deps", "--no-index", "-q", str(wheel)])
@@ -95,7 +110,7 @@ def test_notebook_installs_the_wheel_and_runs(name, dist, tmp_path):
     import nbclient
     import nbformat
 
-    wheel, = dist.glob("*.whl")
+    (wheel,) = dist.glob("*.whl")
     env_dir = tmp_path / "env"
     run([sys.executable, "-m", "venv", str(env_dir)])
     python = env_dir / "bin" / "python"
@@ -109,17 +124,25 @@ def test_notebook_installs_the_wheel_and_runs(name, dist, tmp_path):
     assert ("[tf" in first.source) == ("wirtinger" in name)  # the extras the notebook needs
     work = tmp_path / "work"  # the notebook alone: no repository beside it
     work.mkdir()
-    env = {**os.environ, "MLNOTES_WHEEL": str(wheel), "JUPYTER_PATH": str(env_dir / "share" / "jupyter"),
-           "PIP_NO_INDEX": "1", "PYTHONPATH": ""}
+    env = {
+        **os.environ,
+        "MLNOTES_WHEEL": str(wheel),
+        "JUPYTER_PATH": str(env_dir / "share" / "jupyter"),
+        "PIP_NO_INDEX": "1",
+        "PYTHONPATH": "",
+    }
     old = dict(os.environ)
     os.environ.update(env)  # the kernel inherits it: the install cell reads MLNOTES_WHEEL
     try:
-        nbclient.NotebookClient(notebook, timeout=300, kernel_name="fresh",
-                                resources={"metadata": {"path": str(work)}}).execute()
+        nbclient.NotebookClient(
+            notebook, timeout=300, kernel_name="fresh", resources={"metadata": {"path": str(work)}}
+        ).execute()
     finally:
         os.environ.clear()
         os.environ.update(old)
     where = run([str(python), "-c", "import mlnotes; print(mlnotes.__file__)"], cwd=work).strip()
     assert str(env_dir) in where, where
-    errors = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    errors = [
+        o for c in notebook.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"
+    ]
     assert not errors

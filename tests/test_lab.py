@@ -23,8 +23,10 @@ import pytest
 from tools.check_html import CHROMIUM_FLAGS, find_chromium
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-NOTEBOOKS = ["07-signals/03-local-variance.ipynb",  # NumPy and SciPy only
-             "02-complex-gradients/01-wirtinger-derivatives.ipynb"]  # TensorFlow
+NOTEBOOKS = [
+    "07-signals/03-local-variance.ipynb",  # NumPy and SciPy only
+    "02-complex-gradients/01-wirtinger-derivatives.ipynb",
+]  # TensorFlow
 TOKEN = "mlnotes-lab-test"
 
 
@@ -43,10 +45,15 @@ def lab(tmp_path_factory):
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / "book" / name, folder / name)
     port = free_port()
-    log = open(folder / "lab.log", "w")
-    args = f"--port={port} --no-browser --ServerApp.token={TOKEN} --LabApp.news_url=None --ServerApp.disable_check_xsrf=False"
-    server = subprocess.Popen(["make", "-s", "lab", f"LAB_DIR={folder}", f"LAB_ARGS={args}"], cwd=ROOT,
-                              stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    log = open(folder / "lab.log", "w")  # noqa: SIM115 (the server writes to it until teardown)
+    args = f"--port={port} --no-browser --ServerApp.token={TOKEN} --LabApp.news_url=None"
+    server = subprocess.Popen(
+        ["make", "-s", "lab", f"LAB_DIR={folder}", f"LAB_ARGS={args}"],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 180
     while True:
@@ -99,7 +106,9 @@ def test_run_all_cells_in_jupyterlab(lab, name):
         assert not errors, errors[0].get("evalue")
         if not all(c.get("execution_count") for c in code):
             page.screenshot(path=str(folder / "not-run.png"))
-        assert all(c.get("execution_count") for c in code), f"not every cell ran; see {folder / 'not-run.png'}"
+        assert all(c.get("execution_count") for c in code), (
+            f"not every cell ran; see {folder / 'not-run.png'}"
+        )
         stderr = [o for c in code for o in c.get("outputs", []) if o.get("name") == "stderr"]
         assert not stderr, stderr[0]["text"][:200]
         assert sum(len(c.get("outputs", [])) for c in code) > 0

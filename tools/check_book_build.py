@@ -65,8 +65,15 @@ def main() -> int:
     cfg = out / "_config.yml"
     cfg.write_text(config)
     cmd = [
-        str(pathlib.Path(sys.executable).parent / "jupyter-book"), "build", str(ROOT / "book"),
-        "--config", str(cfg), "--path-output", str(out), "--keep-going", "-q",
+        str(pathlib.Path(sys.executable).parent / "jupyter-book"),
+        "build",
+        str(ROOT / "book"),
+        "--config",
+        str(cfg),
+        "--path-output",
+        str(out),
+        "--keep-going",
+        "-q",
     ]
     result = subprocess.run(cmd, cwd=ROOT, text=True, capture_output=True)
     output = result.stdout + result.stderr
@@ -75,7 +82,9 @@ def main() -> int:
         print("\n".join(found) or output)
         print("check_book_build: the book build reported warnings or errors (above)", file=sys.stderr)
         return 1
-    print(f"check_book_build: the book builds with no warnings (execution off) into {out / '_build' / 'html'}")
+    print(
+        f"check_book_build: the book builds with no warnings (execution off) into {out / '_build' / 'html'}"
+    )
     return 0
 
 

@@ -52,7 +52,8 @@ AXE_FAIL = {"serious", "critical"}
 SIDEWAYS = """() => {
   const w = document.documentElement.clientWidth;
   if (document.documentElement.scrollWidth <= w + 1) return [];
-  const own = "pre, .highlight, mjx-container, .MathJax, table, .cell_output, .output, .table-wrapper, .math, svg";
+  const own = "pre, .highlight, mjx-container, .MathJax, table, .cell_output, .output, " +
+              ".table-wrapper, .math, svg";
   return Array.from(document.querySelectorAll("main *"))
     .filter(e => !e.closest(own) && e.getBoundingClientRect().right > w + 1 && e.offsetParent !== null)
     .filter(e => !Array.from(e.children).some(c => c.getBoundingClientRect().right > w + 1))
@@ -105,8 +106,9 @@ def check_page(page, url: str, is_notebook: bool) -> list[str]:
     has_math = page.locator(".math").count() > 0
     if has_math:
         try:  # MathJax 3 resolves startup.promise once the first typesetting pass is done
-            page.wait_for_function("window.MathJax && MathJax.startup && MathJax.startup.promise",
-                                   timeout=MATHJAX_TIMEOUT_MS)
+            page.wait_for_function(
+                "window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=MATHJAX_TIMEOUT_MS
+            )
             page.evaluate("MathJax.startup.promise")
         except Exception as exc:
             problems.append(f"MathJax did not start: {exc}")
@@ -115,7 +117,9 @@ def check_page(page, url: str, is_notebook: bool) -> list[str]:
         main_text = page.locator("main").inner_text()
         if "$$" in main_text:
             problems.append("raw $$ left in the page text")
-    problems += [f"display equation wider than the text column: {text}..." for text in page.evaluate(WIDE_EQUATIONS)]
+    problems += [
+        f"display equation wider than the text column: {text}..." for text in page.evaluate(WIDE_EQUATIONS)
+    ]
     for text in page.locator(".output.stderr").all_inner_texts():
         problems.append(f"stderr output shown to the reader: {text.strip()[:80]}")
     if RAW_TABLE.search(page.evaluate(TEXT_WITHOUT_CODE)):
@@ -125,7 +129,10 @@ def check_page(page, url: str, is_notebook: bool) -> list[str]:
     )
     problems += [f"image did not load: {src}" for src in broken]
     if is_notebook:
-        for what, selector in [("launch", ".dropdown-launch-buttons"), ("download", ".dropdown-download-buttons")]:
+        for what, selector in [
+            ("launch", ".dropdown-launch-buttons"),
+            ("download", ".dropdown-download-buttons"),
+        ]:
             if page.locator(selector).count() == 0:
                 problems.append(f"no {what} button")
     problems += [f"console error: {e}" for e in errors]
@@ -138,7 +145,8 @@ def accessibility(page, axe) -> tuple[list[str], list[str]]:
     failing, listed = [], []
     for violation in results.response["violations"]:
         where = ", ".join(str(n["target"][0]) for n in violation["nodes"][:2])
-        line = f"axe {violation['impact']} {violation['id']} ({len(violation['nodes'])}x, e.g. {where}): {violation['help']}"
+        count = len(violation["nodes"])
+        line = f"axe {violation['impact']} {violation['id']} ({count}x, e.g. {where}): {violation['help']}"
         (failing if violation["impact"] in AXE_FAIL else listed).append(line)
     return failing, listed
 
@@ -147,15 +155,20 @@ def reflow(page) -> list[str]:
     """Problems at a 320 px wide window: the page must not scroll sideways."""
     page.set_viewport_size(NARROW)  # the page lays itself out again; no reload (MathJax is costly)
     page.wait_for_timeout(200)
-    return [f"at 320 px wide the page scrolls sideways (e.g. {', '.join(culprits)})"
-            for culprits in [page.evaluate(SIDEWAYS)] if culprits]
+    return [
+        f"at 320 px wide the page scrolls sideways (e.g. {', '.join(culprits)})"
+        for culprits in [page.evaluate(SIDEWAYS)]
+        if culprits
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("html", type=pathlib.Path, help="the built HTML folder")
     parser.add_argument("--search-word", default="gradient")
-    parser.add_argument("--changed", action="store_true", help="only pages written since the last passing check")
+    parser.add_argument(
+        "--changed", action="store_true", help="only pages written since the last passing check"
+    )
     parser.add_argument("--only", default="", help="only pages whose path contains this text")
     args = parser.parse_args(argv)
     root = args.html.resolve()
@@ -169,8 +182,11 @@ def main(argv: list[str] | None = None) -> int:
     from axe_playwright_python.sync_playwright import Axe
     from playwright.sync_api import sync_playwright
 
-    pages = sorted(p for p in root.rglob("*.html") if p.name not in SKIP
-                   and not {"_static", "_sources", "_images"} & set(p.relative_to(root).parts))
+    pages = sorted(
+        p
+        for p in root.rglob("*.html")
+        if p.name not in SKIP and not {"_static", "_sources", "_images"} & set(p.relative_to(root).parts)
+    )
     pages = [p for p in pages if args.only in p.relative_to(root).as_posix()]
     stamp = root / STAMP
     if args.changed and stamp.exists():
@@ -224,8 +240,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"check_html: {rel}: {problem}")
     if not failures:
         stamp.touch()
-    print(f"check_html: {len(pages)} pages and the search page checked in Chromium; "
-          f"{sum(map(len, failures.values()))} problem(s)")
+    print(
+        f"check_html: {len(pages)} pages and the search page checked in Chromium; "
+        f"{sum(map(len, failures.values()))} problem(s)"
+    )
     return 1 if failures else 0
 
 

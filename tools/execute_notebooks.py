@@ -41,11 +41,23 @@ KEYS = CACHE / "mlnotes-keys.json"
 MODULE_NAME = re.compile(r"^(mlnotes|benchmarks)(\.[a-z_]\w*)+$")
 TIMEOUT = 300  # per cell, as in _config.yml
 # One thread per kernel for every runtime that would otherwise take all cores.
-ONE_THREAD = dict.fromkeys(("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS"), "1")
+ONE_THREAD = dict.fromkeys(
+    (
+        "OMP_NUM_THREADS",
+        "OPENBLAS_NUM_THREADS",
+        "MKL_NUM_THREADS",
+        "NUMBA_NUM_THREADS",
+        "TF_NUM_INTRAOP_THREADS",
+        "TF_NUM_INTEROP_THREADS",
+    ),
+    "1",
+)
 
 
 def notebooks() -> list[pathlib.Path]:
-    return sorted(p for p in BOOK.rglob("*.ipynb") if "_build" not in p.parts and ".ipynb_checkpoints" not in p.parts)
+    return sorted(
+        p for p in BOOK.rglob("*.ipynb") if "_build" not in p.parts and ".ipynb_checkpoints" not in p.parts
+    )
 
 
 def imported_modules(code: str, package: str | None = None) -> set[str]:
@@ -63,7 +75,9 @@ def imported_modules(code: str, package: str | None = None) -> set[str]:
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level and package:  # relative import inside the package
-                base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else []))
+                base = ".".join(
+                    package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else [])
+                )
             found.add(base)
             found |= {f"{base}.{alias.name}" for alias in node.names}  # from mlnotes import signal
     return {m for m in found if m.split(".")[0] in ("mlnotes", "benchmarks")}
@@ -97,8 +111,11 @@ def dependencies(code: str) -> list[pathlib.Path]:
 
 def notebook_code(path: pathlib.Path) -> str:
     cells = json.loads(path.read_text())["cells"]
-    return "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code"
-                     and not "".join(c["source"]).lstrip().startswith(("%", "!")))
+    return "\n".join(
+        "".join(c["source"])
+        for c in cells
+        if c["cell_type"] == "code" and not "".join(c["source"]).lstrip().startswith(("%", "!"))
+    )
 
 
 def key(path: pathlib.Path) -> str:
@@ -155,8 +172,11 @@ def run(jobs: int, force: bool = False) -> int:
                 print(f"FAILED {rel} after {seconds:.1f} s\n{error}", file=sys.stderr)
                 state.pop(rel, None)
                 continue
-            cache.cache_notebook_bundle(CacheBundleIn(nb, path, data={"execution_seconds": seconds}),
-                                        check_validity=False, overwrite=True)
+            cache.cache_notebook_bundle(
+                CacheBundleIn(nb, path, data={"execution_seconds": seconds}),
+                check_validity=False,
+                overwrite=True,
+            )
             pathlib.Path(path).touch()  # Sphinx re-reads the page whose outputs changed
             state[rel] = {"key": current, "seconds": round(seconds, 1)}
             KEYS.write_text(json.dumps(state, indent=1, sort_keys=True) + "\n")
@@ -170,7 +190,9 @@ def run(jobs: int, force: bool = False) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="kernels at once (default: cores)")
+    parser.add_argument(
+        "--jobs", type=int, default=os.cpu_count() or 1, help="kernels at once (default: cores)"
+    )
     parser.add_argument("--force", action="store_true", help="execute every notebook")
     args = parser.parse_args(argv)
     CACHE.mkdir(parents=True, exist_ok=True)

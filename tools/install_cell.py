@@ -26,7 +26,10 @@ DIST = "mlnotes-book"
 TAG = "install-mlnotes"
 # Which optional dependencies a notebook needs, from what its code imports.
 EXTRAS = {
-    "tf": re.compile(r"\b(tensorflow|keras|tf_env|attention_models|noisy_labels)\b|from mlnotes import[^\n]*\b(gradients|vae|wirtinger)\b"),
+    "tf": re.compile(
+        r"\b(tensorflow|keras|tf_env|attention_models|noisy_labels)\b"
+        r"|from mlnotes import[^\n]*\b(gradients|vae|wirtinger)\b"
+    ),
     "jax": re.compile(r"\b(jax|optax)\b"),
     "gpflow": re.compile(r"\bgpflow\b"),
 }
@@ -38,11 +41,17 @@ def version() -> str:
 
 
 def notebooks() -> list[pathlib.Path]:
-    return sorted(p for p in BOOK.rglob("*.ipynb") if "_build" not in p.parts and ".ipynb_checkpoints" not in p.parts)
+    return sorted(
+        p for p in BOOK.rglob("*.ipynb") if "_build" not in p.parts and ".ipynb_checkpoints" not in p.parts
+    )
 
 
 def extras_for(cells: list[dict]) -> list[str]:
-    code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code" and TAG not in c["metadata"].get("tags", []))
+    code = "\n".join(
+        "".join(c["source"])
+        for c in cells
+        if c["cell_type"] == "code" and TAG not in c["metadata"].get("tags", [])
+    )
     return [name for name, pattern in EXTRAS.items() if pattern.search(code)]
 
 
@@ -64,9 +73,14 @@ def cell_source(extras: list[str]) -> str:
 
 
 def install_cell(extras: list[str]) -> dict:
-    return {"cell_type": "code", "execution_count": None, "id": TAG,
-            "metadata": {"tags": [TAG, "remove-cell"]}, "outputs": [],
-            "source": cell_source(extras).splitlines(keepends=True)}
+    return {
+        "cell_type": "code",
+        "execution_count": None,
+        "id": TAG,
+        "metadata": {"tags": [TAG, "remove-cell"]},
+        "outputs": [],
+        "source": cell_source(extras).splitlines(keepends=True),
+    }
 
 
 def refreshed(cells: list[dict]) -> list[dict]:
@@ -77,7 +91,9 @@ def refreshed(cells: list[dict]) -> list[dict]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="only report notebooks whose cell is missing or stale")
+    parser.add_argument(
+        "--check", action="store_true", help="only report notebooks whose cell is missing or stale"
+    )
     args = parser.parse_args(argv)
     stale = []
     for path in notebooks():
@@ -91,7 +107,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.check and stale:
         print("install cell missing or stale (run python tools/install_cell.py):", *stale, sep="\n  ")
         return 1
-    print(f"install cell {'checked' if args.check else 'written'}: {len(notebooks())} notebooks, {len(stale)} changed")
+    print(
+        f"install cell {'checked' if args.check else 'written'}: "
+        f"{len(notebooks())} notebooks, {len(stale)} changed"
+    )
     return 0
 
 

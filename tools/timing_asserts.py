@@ -27,10 +27,21 @@ import re
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-CLOCKS = {"perf_counter", "perf_counter_ns", "monotonic", "monotonic_ns", "process_time", "process_time_ns",
-          "thread_time", "best_seconds", "timeit", "time_ns"}
-TIMING_KEY = re.compile(r"(^|_)(ms|us|ns|s|sec|secs|seconds|time|times|timing|timings|speedup|speedups)($|_)",
-                        re.IGNORECASE)
+CLOCKS = {
+    "perf_counter",
+    "perf_counter_ns",
+    "monotonic",
+    "monotonic_ns",
+    "process_time",
+    "process_time_ns",
+    "thread_time",
+    "best_seconds",
+    "timeit",
+    "time_ns",
+}
+TIMING_KEY = re.compile(
+    r"(^|_)(ms|us|ns|s|sec|secs|seconds|time|times|timing|timings|speedup|speedups)($|_)", re.IGNORECASE
+)
 WHOLE = "*"  # the taint of a whole value, as opposed to one position or key of it
 
 
@@ -49,8 +60,11 @@ def dotted(node: ast.AST) -> str:
 def is_clock(call: ast.Call, bench_names: set[str]) -> bool:
     name = dotted(call.func)
     last = name.rsplit(".", 1)[-1]
-    return (last in CLOCKS or name in ("time.time", "timeit.repeat", "timeit.timeit")
-            or name.split(".", 1)[0] in bench_names)
+    return (
+        last in CLOCKS
+        or name in ("time.time", "timeit.repeat", "timeit.timeit")
+        or name.split(".", 1)[0] in bench_names
+    )
 
 
 class Taint:
@@ -60,11 +74,14 @@ class Taint:
         self.tree = tree
         self.names: dict[str, set] = {}
         self.functions: dict[str, set] = {}  # function name -> tainted parts of its return value
-        self.bench = {alias.asname or alias.name.split(".")[0] for node in ast.walk(tree)
-                      if isinstance(node, (ast.Import, ast.ImportFrom))
-                      for alias in node.names
-                      if (isinstance(node, ast.ImportFrom) and (node.module or "").startswith("benchmarks"))
-                      or alias.name.startswith("benchmarks")}
+        self.bench = {
+            alias.asname or alias.name.split(".")[0]
+            for node in ast.walk(tree)
+            if isinstance(node, (ast.Import, ast.ImportFrom))
+            for alias in node.names
+            if (isinstance(node, ast.ImportFrom) and (node.module or "").startswith("benchmarks"))
+            or alias.name.startswith("benchmarks")
+        }
 
     # What part of an expression's value is timed: a set of positions/keys, WHOLE, or empty.
     def parts(self, node: ast.AST) -> set:
@@ -92,15 +109,26 @@ class Taint:
                 return {WHOLE}
             return set()
         if isinstance(node, ast.Attribute):
-            return {WHOLE} if TIMING_KEY.search(node.attr) and node.attr not in ("time",) and \
-                self._looks_like_record(node) else self.parts(node.value) & {WHOLE}
+            return (
+                {WHOLE}
+                if TIMING_KEY.search(node.attr)
+                and node.attr not in ("time",)
+                and self._looks_like_record(node)
+                else self.parts(node.value) & {WHOLE}
+            )
         if isinstance(node, (ast.Tuple, ast.List)):
             out = {i for i, elt in enumerate(node.elts) if self.timed(elt)}
             return out
         if isinstance(node, ast.Dict):
-            return {k.value for k, v in zip(node.keys, node.values, strict=False)
-                    if isinstance(k, ast.Constant) and self.timed(v)} | \
-                   ({WHOLE} if any(k is None and self.timed(v) for k, v in zip(node.keys, node.values, strict=False)) else set())
+            return {
+                k.value
+                for k, v in zip(node.keys, node.values, strict=False)
+                if isinstance(k, ast.Constant) and self.timed(v)
+            } | (
+                {WHOLE}
+                if any(k is None and self.timed(v) for k, v in zip(node.keys, node.values, strict=False))
+                else set()
+            )
         if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
             inner = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
             sources = [g.iter for g in node.generators]
@@ -137,8 +165,11 @@ class Taint:
             while isinstance(base, (ast.Subscript, ast.Attribute)):
                 base = base.value
             if isinstance(base, ast.Name):
-                key = target.slice.value if isinstance(target, ast.Subscript) and isinstance(
-                    target.slice, ast.Constant) else WHOLE
+                key = (
+                    target.slice.value
+                    if isinstance(target, ast.Subscript) and isinstance(target.slice, ast.Constant)
+                    else WHOLE
+                )
                 old = self.names.setdefault(base.id, set())
                 new = {key} if base is target.value else {WHOLE}
                 if not new <= old:
@@ -179,7 +210,9 @@ class Taint:
                         self.names[target.id] = set(parts)  # rebinding forgets the old value
                     else:
                         self.bind(target, parts, node.value)
-            elif isinstance(node, ast.AnnAssign) and node.value is not None or isinstance(node, ast.AugAssign):
+            elif (
+                isinstance(node, ast.AnnAssign) and node.value is not None or isinstance(node, ast.AugAssign)
+            ):
                 self.bind(node.target, self.parts(node.value))
             elif isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
                 for _ in range(2):  # the second pass sees what the first made timed
@@ -192,10 +225,17 @@ class Taint:
                     self.run(getattr(node, block, []), hits)
                 for handler in getattr(node, "handlers", []):
                     self.run(handler.body, hits)
-            for sub in ast.walk(node) if not isinstance(node, (ast.For, ast.While, ast.If, ast.With, ast.Try)) else []:
-                if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and \
-                        sub.func.attr in ("append", "extend", "update", "add", "insert", "setdefault") and \
-                        any(self.timed(a) for a in sub.args):
+            for sub in (
+                ast.walk(node)
+                if not isinstance(node, (ast.For, ast.While, ast.If, ast.With, ast.Try))
+                else []
+            ):
+                if (
+                    isinstance(sub, ast.Call)
+                    and isinstance(sub.func, ast.Attribute)
+                    and sub.func.attr in ("append", "extend", "update", "add", "insert", "setdefault")
+                    and any(self.timed(a) for a in sub.args)
+                ):
                     self.bind(sub.func.value, {WHOLE})
                 elif isinstance(sub, ast.NamedExpr):
                     self.bind(sub.target, self.parts(sub.value))
@@ -209,9 +249,11 @@ class Taint:
         if isinstance(node, (ast.For, ast.While, ast.If, ast.With, ast.Try, ast.FunctionDef, ast.ClassDef)):
             return  # their bodies are checked statement by statement
         for sub in ast.walk(node):
-            if isinstance(sub, ast.Call) and dotted(sub.func).rsplit(".", 1)[-1].lower().startswith("assert"):
-                if any(self.timed(a) for a in list(sub.args) + [k.value for k in sub.keywords]):
-                    hits.append((sub.lineno, ast.unparse(sub)))
+            is_assert = isinstance(sub, ast.Call) and dotted(sub.func).rsplit(".", 1)[-1].lower().startswith(
+                "assert"
+            )
+            if is_assert and any(self.timed(a) for a in list(sub.args) + [k.value for k in sub.keywords]):
+                hits.append((sub.lineno, ast.unparse(sub)))
 
 
 def find_timing_asserts(code: str) -> list[tuple[int, str]]:
@@ -238,7 +280,10 @@ def notebook_code(path: pathlib.Path) -> str:
 def scan(root: pathlib.Path = ROOT) -> list[str]:
     """Every timing assertion under ``tests/`` and ``book/``, as ``path:line: text``."""
     files = sorted((root / "tests").rglob("*.py")) + sorted(
-        p for p in (root / "book").rglob("*.ipynb") if "_build" not in p.parts and ".ipynb_checkpoints" not in p.parts)
+        p
+        for p in (root / "book").rglob("*.ipynb")
+        if "_build" not in p.parts and ".ipynb_checkpoints" not in p.parts
+    )
     found = []
     for path in files:
         code = notebook_code(path) if path.suffix == ".ipynb" else path.read_text()

@@ -21,7 +21,9 @@ from typing import Any
 from docutils import nodes
 
 # <a ...>Chapter title</a><details ...><summary>  in the theme's sidebar navigation
-TOGGLE = re.compile(r'(<a class="[^"]*\breference internal\b[^"]*"[^>]*>(?P<title>[^<]*)</a>\s*<details[^>]*>\s*)<summary>')
+TOGGLE = re.compile(
+    r'(<a class="[^"]*\breference internal\b[^"]*"[^>]*>(?P<title>[^<]*)</a>\s*<details[^>]*>\s*)<summary>'
+)
 BIBLIOENTRY = 'role="doc-biblioentry"'
 
 
@@ -36,6 +38,7 @@ def _label_toggles(toctree_html: str) -> str:
 def _page_context(app: Any, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
     generate = context.get("generate_toctree_html")
     if callable(generate) and not getattr(generate, "_labelled", False):
+
         def labelled(*args: Any, **kwargs: Any) -> str:
             return _label_toggles(str(generate(*args, **kwargs)))
 
