@@ -339,7 +339,7 @@ def test_complex_linear_samples():
     np.testing.assert_array_equal(again[1], y)
     _, y1, w1 = data.complex_linear_samples(10, 1, noise=0.5, weights=[1j], seed=0)
     assert w1[0] == 1j and y1.shape == (10,)
-    with pytest.raises(ValueError, match="weights must be finite with shape"):
+    with pytest.raises(ValueError, match="weights must have shape"):
         data.complex_linear_samples(10, 2, weights=[1j])
     with pytest.raises(ValueError, match="noise must lie in"):
         data.complex_linear_samples(10, 2, noise=-1.0)
