@@ -15,23 +15,31 @@ pytestmark = pytest.mark.skipif(
     check_html.find_chromium() is None, reason="needs Chromium (make test installs it)"
 )
 
-HEAD = "<head><link rel='icon' href='data:,'></head>"  # no favicon request: only the deliberate defects
+# no favicon request, a title and a language: only the deliberate defects
+HEAD = "<head><title>A page</title><link rel='icon' href='data:,'></head>"
+LANG = "<html lang='en'>"
 GOOD = (
-    f"<html>{HEAD}<body><main><h1>Fine</h1><p>Nothing wrong here.</p>"
+    f"{LANG}{HEAD}<body><main><h1>Fine</h1><p>Nothing wrong here.</p>"
     "<pre>| a table | in a code listing |\n| --- | --- |</pre></main></body></html>"
 )
 PAGES = {
-    "console.html": f"<html>{HEAD}<body><main><p>x</p><script>throw new Error('deliberate')</script>"
+    "console.html": f"{LANG}{HEAD}<body><main><p>x</p><script>throw new Error('deliberate')</script>"
     "</main></body></html>",
-    "image.html": f"<html>{HEAD}<body><main><img src='missing.png'></main></body></html>",
-    "math.html": f"<html>{HEAD}<body><main><div class='math'>$$ x^2 $$</div></main></body></html>",
-    "wide.html": f"<html>{HEAD}<body><main>"
+    "image.html": f"{LANG}{HEAD}<body><main><img src='missing.png'></main></body></html>",
+    "math.html": f"{LANG}{HEAD}<body><main><div class='math'>$$ x^2 $$</div></main></body></html>",
+    "wide.html": f"{LANG}{HEAD}<body><main>"
     "<mjx-container display='true' style='display:block; overflow-x:auto; "
     "width:200px'><span style='display:inline-block; width:900px'>a + b</span></mjx-container>"
     "</main></body></html>",
-    "stderr.html": f"<html>{HEAD}<body><main><div class='output stderr'><pre>UserWarning: noisy</pre></div>"
+    "stderr.html": f"{LANG}{HEAD}<body><main><div class='output stderr'><pre>UserWarning: noisy</pre></div>"
     "</main></body></html>",
-    "table.html": f"<html>{HEAD}<body><main><p>| a | b | | --- | ---: | | 1 | 2 |</p>"
+    "summary.html": f"{LANG}{HEAD}<body><main><h1>Toggle</h1><details><summary><i class='icon'></i></summary>"
+    "<p>hidden</p></details></main></body></html>",
+    "alt.html": f"{LANG}{HEAD}<body><main><h1>Figure</h1><img src='data:image/gif;base64,"
+    "R0lGODlhAQABAAAAACw=' width='20' height='20'></main></body></html>",
+    "reflow.html": f"{LANG}{HEAD}<body><main><h1>Wide</h1><div style='width:900px'>a fixed-width block</div>"
+    "</main></body></html>",
+    "table.html": f"{LANG}{HEAD}<body><main><p>| a | b | | --- | ---: | | 1 | 2 |</p>"
     "<pre>| shown | on purpose |\n| --- | --- |</pre></main></body></html>",
 }
 
@@ -63,6 +71,9 @@ def test_a_clean_site_passes(tmp_path, capsys):
         ("table.html", "a Markdown table was not rendered"),
         ("wide.html", "display equation wider than the text column"),
         ("stderr.html", "stderr output shown to the reader: UserWarning: noisy"),
+        ("summary.html", "axe serious summary-name"),
+        ("alt.html", "axe critical image-alt"),
+        ("reflow.html", "at 320 px wide the page scrolls sideways"),
     ],
 )
 def test_each_defect_is_reported(tmp_path, capsys, monkeypatch, page, expected):
