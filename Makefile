@@ -19,7 +19,7 @@ THREAD_VARS := OMP_NUM_THREADS OPENBLAS_NUM_THREADS MKL_NUM_THREADS NUMBA_NUM_TH
                TF_NUM_INTRAOP_THREADS TF_NUM_INTEROP_THREADS
 $(foreach v,$(THREAD_VARS),$(eval book test test-latest: export $(v) := 1))
 
-.PHONY: setup chromium book test test-latest lab bench student lock clean
+.PHONY: setup chromium book test test-latest lab bench student assignments grade coursepack lock clean
 
 setup: $(STAMP)
 
@@ -87,6 +87,22 @@ bench: $(STAMP)
 ## make student: the student edition (solutions removed) in student/, to hand out.
 student: $(STAMP)
 	$(BIN)/python tools/student_edition.py student
+
+## make assignments: per chapter, the student notebooks (public checks included) and the grader's
+## files (otter-grader), in assignments/, generated from the book's notebooks.
+assignments: $(STAMP)
+	$(BIN)/python tools/assignments.py build assignments
+
+## make grade SUBMISSIONS=dir: grade every submitted notebook (each in its own kernel, TIMEOUT
+## seconds at most) into grades/grades.csv and grades/summary.csv.
+TIMEOUT ?= 600
+grade: $(STAMP)
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder-of-notebooks"; exit 2; }
+	$(BIN)/python tools/assignments.py grade $(SUBMISSIONS) --assignments assignments --out grades --timeout $(TIMEOUT) --jobs $(JOBS)
+
+## make coursepack: the built book (make book first), chapter by chapter, as PDFs in coursepack/.
+coursepack: $(STAMP) chromium
+	$(BIN)/python tools/coursepack.py book/_build/html coursepack
 
 ## make lock: regenerate requirements/lock.txt from the ranges in pyproject.toml.
 lock:

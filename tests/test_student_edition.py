@@ -13,7 +13,7 @@ from nbclient import NotebookClient
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from tools.student_edition import strip_solutions, write_student_edition  # noqa: E402
+from tools.student_edition import is_grading_test, strip_solutions, write_student_edition  # noqa: E402
 
 NOTEBOOKS = sorted(p for p in (ROOT / "book").rglob("*.ipynb") if "_build" not in p.parts)
 
@@ -29,10 +29,15 @@ def code(text: str) -> dict:
 SAMPLE = [
     md("# Title"),
     code("x = 1"),
-    md("## Exercises\n\n```{exercise}\n:label: ex-a\n\nDo A.\n```\n\n```{solution-start} ex-a\n:class: dropdown\n```\n"),
+    md(
+        "## Exercises\n\n```{exercise}\n:label: ex-a\n\nDo A.\n```\n\n"
+        "```{solution-start} ex-a\n:class: dropdown\n```\n"
+    ),
     code("answer_a = x + 1"),
-    md("Because.\n\n```{solution-end}\n```\n\n```{exercise}\n:label: ex-b\n\nDo B.\n```\n\n"
-       "```{solution-start} ex-b\n:class: dropdown\n```\n"),
+    md(
+        "Because.\n\n```{solution-end}\n```\n\n```{exercise}\n:label: ex-b\n\nDo B.\n```\n\n"
+        "```{solution-start} ex-b\n:class: dropdown\n```\n"
+    ),
     code("answer_b = 2"),
     md("Explained.\n\n```{solution-end}\n```\n"),
 ]
@@ -44,6 +49,19 @@ def test_strip_solutions_keeps_exercises_and_drops_solution_cells():
     assert "Do A." in text and "Do B." in text
     assert "solution" not in text and "Because." not in text and "Explained." not in text
     assert [c["source"] for c in kept if c["cell_type"] == "code"] == ["x = 1"]
+
+
+def test_grading_checks_are_recognised_by_their_role():
+    graded = {
+        "cell_type": "code",
+        "source": "",
+        "metadata": {"mlnotes_grade": {"exercise": "ex-a", "role": "hidden"}},
+    }
+    assert is_grading_test(graded) and is_grading_test(
+        {**graded, "metadata": {"mlnotes_grade": {"role": "public"}}}
+    )
+    assert not is_grading_test({**graded, "metadata": {"mlnotes_grade": {"role": "solution"}}})
+    assert not is_grading_test(SAMPLE[1])
 
 
 def test_strip_solutions_refuses_an_unclosed_block():
@@ -58,6 +76,8 @@ def _assigned(tree: ast.AST) -> set[str]:
             names.add(node.id)
         elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
             names.add(node.name)
+        elif isinstance(node, ast.arg):  # a function or lambda parameter
+            names.add(node.arg)
         elif isinstance(node, ast.alias):
             names.add((node.asname or node.name).split(".")[0])
     return names
@@ -99,6 +119,10 @@ def test_student_notebook_has_no_solutions_and_needs_none(nb, edition):
     assert len(student) < len(full), "no solution was removed"
     missing = names_needed_from_solutions(full, student)
     assert not missing, f"student edition uses names defined only in solutions: {sorted(missing)}"
+    hidden = [
+        "".join(c["source"]) for c in full if c["metadata"].get("mlnotes_grade", {}).get("role") == "hidden"
+    ]
+    assert not [h for h in hidden if h in text], "a hidden autograder check reached the student edition"
 
 
 def test_the_dependency_check_catches_a_cell_that_needs_a_solution():
@@ -110,5 +134,7 @@ def test_the_dependency_check_catches_a_cell_that_needs_a_solution():
 def test_a_student_notebook_executes(edition):
     path = edition / "01-gradients" / "04-non-differentiable.ipynb"
     nb = nbformat.read(path, as_version=4)
-    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    NotebookClient(
+        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+    ).execute()
     assert any(c.get("outputs") for c in nb.cells if c.cell_type == "code")
