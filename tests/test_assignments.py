@@ -177,8 +177,14 @@ def test_find_submissions_names_students_by_folder_or_prefix(tmp_path, capsys):
     ]:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("{}")
+    renamed = {"cells": [], "metadata": {"otter": {"assignment_name": "03-local-variance"}}}
+    (tmp_path / "cy" / "local variance (1).ipynb").write_text(json.dumps(renamed))
     found = asg.find_submissions(tmp_path, {"03-local-variance"})
-    assert [(s, n) for s, n, _ in found] == [("ann", "03-local-variance"), ("bo", "03-local-variance")]
+    assert [(s, n) for s, n, _ in found] == [
+        ("ann", "03-local-variance"),
+        ("bo", "03-local-variance"),
+        ("cy", "03-local-variance"),
+    ]
     out = capsys.readouterr().out
     assert "stray.ipynb" in out and "unknown is not one of the assignments" in out
 
@@ -285,6 +291,42 @@ def names_checks_lack(cells: list[dict]) -> dict[str, set[str]]:
     return lacking
 
 
+def _top_level_bindings(tree: ast.Module) -> set[str]:
+    """Names a cell binds in the notebook's namespace (not inside its functions; not imports)."""
+    names = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+    for statement in tree.body:
+        if not isinstance(statement, (ast.FunctionDef, ast.ClassDef)):
+            names |= {
+                n.id for n in ast.walk(statement) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+            }
+    return names
+
+
+def names_solutions_rebind(cells: list[dict]) -> dict[str, set[str]]:
+    """Per exercise, the names its checks read that a worked solution (removed from the student
+    notebook) binds before the checks: in the book the check sees the solution's value, in a
+    graded student notebook it sees another one."""
+    exercises = asg.graded_exercises(cells)
+    kept = {id(c) for c in strip_solutions(cells)}
+    rebound = {}
+    for label, entry in exercises.items():
+        checks = entry["public"] + entry["hidden"]
+        first = min(next(i for i, c in enumerate(cells) if c is check) for check in checks)
+        removed = [
+            c
+            for c in cells[:first]
+            if c["cell_type"] == "code" and id(c) not in kept and c is not entry["solution"]
+        ]
+        bound = set().union(*(_top_level_bindings(ast.parse("".join(c["source"]))) for c in removed))
+        trees = [ast.parse("".join(c["source"])) for c in checks]
+        read = set().union(*(_names(t, ast.Load) for t in trees)) - set().union(
+            *(_names(t, ast.Store) for t in trees)
+        )
+        if read & bound:
+            rebound[label] = read & bound
+    return rebound
+
+
 def test_names_checks_lack_finds_a_check_that_reads_a_demonstration():
     assert names_checks_lack(SAMPLE) == {}
     cells = json.loads(json.dumps(SAMPLE))
@@ -293,11 +335,35 @@ def test_names_checks_lack_finds_a_check_that_reads_a_demonstration():
     assert names_checks_lack(cells) == {"ex-double": {"shown"}}
 
 
-@pytest.mark.parametrize("nb_path", NOTEBOOKS, ids=lambda p: p.relative_to(ROOT / "book").as_posix())
+def test_names_solutions_rebind_finds_a_check_that_sees_a_demonstrations_value():
+    assert names_solutions_rebind(SAMPLE) == {}
+    cells = json.loads(json.dumps(SAMPLE))
+    cells[4]["source"] = "base = 5  # the demonstration changes a lesson variable"
+    cells[6]["source"] = "assert double(base) == 10"
+    assert names_solutions_rebind(cells) == {"ex-double": {"base"}}
+
+
+# Found by grading the solution notebooks of every chapter (all others score full marks): the
+# public check of ex-w-full-pair reads f_tf, which a worked solution before it sets to
+# z conj(z)^2; graded, f_tf is the lesson loop's last function. The chapter's notebook must
+# define what its check needs (e.g. in the check itself).
+KNOWN_REBINDS = {"02-complex-gradients/02-framework-conventions.ipynb"}
+
+
+def _notebook_param(path: pathlib.Path):
+    rel = path.relative_to(ROOT / "book").as_posix()
+    mark = pytest.mark.xfail(reason="check reads f_tf set by a worked solution", strict=False)
+    return pytest.param(path, id=rel, marks=[mark] if rel in KNOWN_REBINDS else [])
+
+
+@pytest.mark.parametrize("nb_path", [_notebook_param(p) for p in NOTEBOOKS])
 def test_checks_use_only_names_a_student_notebook_defines(nb_path):
     """A check may read names from the lesson's cells and the exercise's own solution, not from a
-    worked solution's demonstration or another exercise's checks (neither reaches the grader)."""
-    assert names_checks_lack(json.loads(nb_path.read_text())["cells"]) == {}
+    worked solution's demonstration or another exercise's checks (neither reaches the grader),
+    and a worked solution must not change a name a later check reads."""
+    cells = json.loads(nb_path.read_text())["cells"]
+    assert names_checks_lack(cells) == {}
+    assert names_solutions_rebind(cells) == {}
 
 
 def graded_per_chapter() -> dict[str, int]:
@@ -493,6 +559,20 @@ def test_hard_coding_the_visible_answers_fails_the_hidden_tests(graded):
 
 
 def test_a_looping_submission_is_stopped_and_the_others_are_graded(graded):
+    import psutil
+
+    looping = [
+        p.pid
+        for p in psutil.process_iter(["cmdline"])
+        if "mlnotes-grade-" in " ".join(p.info["cmdline"] or [])
+    ]
+    assert not looping, "the looping submission's grader is still running"
+    kernels = [
+        p for p in psutil.process_iter(["cmdline", "cwd"]) if "ipykernel" in " ".join(p.info["cmdline"] or [])
+    ]
+    assert not [p.pid for p in kernels if "/autograder/submission" in (p.info["cwd"] or "")], (
+        "a kernel survived"
+    )
     row = graded[("a_looping", "ex-s-local-variance")]
     assert float(row["points"]) == 0.0 and "time limit" in row["message"]
     assert graded[("summary", "ex-s-local-variance")]["full_marks"] == "1"  # only "full"

@@ -33,6 +33,7 @@ import argparse
 import ast
 import collections
 import concurrent.futures
+import contextlib
 import copy
 import csv
 import json
@@ -310,8 +311,8 @@ def _collect(result: pathlib.Path, chapter_out: pathlib.Path, name: str) -> None
 def find_submissions(folder: pathlib.Path, notebooks: set[str]) -> list[tuple[str, str, pathlib.Path]]:
     """(student, notebook name, path) for every submitted notebook under ``folder``.
 
-    ``folder/<student>/.../<notebook>.ipynb`` or ``folder/<student>__<notebook>.ipynb``;
-    files whose notebook name is not an assignment are reported and skipped.
+    ``folder/<student>/.../<notebook>.ipynb`` or ``folder/<student>__<notebook>.ipynb``; a
+    renamed notebook is recognised by its metadata; other files are reported and skipped.
     """
     found = []
     for path in sorted(folder.rglob("*.ipynb")):
@@ -325,6 +326,8 @@ def find_submissions(folder: pathlib.Path, notebooks: set[str]) -> list[tuple[st
         else:
             print(f"skipped {rel}: name it <student>/<notebook>.ipynb or <student>__<notebook>.ipynb")
             continue
+        if stem not in notebooks:  # renamed by the student: the notebook still says what it is
+            stem = _assignment_name(path) or stem
         if stem not in notebooks:
             print(f"skipped {rel}: {stem} is not one of the assignments")
             continue
@@ -332,12 +335,20 @@ def find_submissions(folder: pathlib.Path, notebooks: set[str]) -> list[tuple[st
     return found
 
 
+def _assignment_name(path: pathlib.Path) -> str | None:
+    """The assignment a student notebook belongs to (Otter Assign writes it into the metadata)."""
+    try:
+        name = json.loads(path.read_text())["metadata"]["otter"]["assignment_name"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return name if isinstance(name, str) else None
+
+
 def _run_one(autograder: pathlib.Path, submission: pathlib.Path, timeout_s: float) -> tuple[dict | None, str]:
     """Grade one submission with ``otter run`` in its own process group; (results, error)."""
     with tempfile.TemporaryDirectory(prefix="mlnotes-grade-") as tmp:
         work = pathlib.Path(tmp)
-        # otter grades the file by its name; a copy with the assignment's name, in its own folder
-        shutil.copy(submission, work / submission.name)
+        shutil.copy(submission, work / submission.name)  # a copy: the student's file stays as it is
         cmd = [
             sys.executable,
             "-m",
@@ -365,7 +376,7 @@ def _run_one(autograder: pathlib.Path, submission: pathlib.Path, timeout_s: floa
         try:
             output, _ = proc.communicate(timeout=timeout_s)
         except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)  # the kernel too: it is in the same session
+            _kill_tree(proc)
             proc.communicate()
             return None, f"stopped after the time limit of {timeout_s:g} s"
         results = work / "results.json"
@@ -373,6 +384,22 @@ def _run_one(autograder: pathlib.Path, submission: pathlib.Path, timeout_s: floa
             tail = output.strip().splitlines()[-1:] or [""]
             return None, f"the grader failed (exit {proc.returncode}): {tail[0]}"
         return json.loads(results.read_text()), ""
+
+
+def _kill_tree(proc: subprocess.Popen) -> None:
+    """Kill ``otter run`` and everything it started: Jupyter starts the kernel in a session of
+    its own, so killing the process group alone would leave a looping kernel running."""
+    import psutil
+
+    try:
+        children = psutil.Process(proc.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        children = []
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    for child in children:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            child.kill()
 
 
 def _rows(student: str, stem: str, exercises: dict[str, int], results: dict | None, error: str) -> list[dict]:
