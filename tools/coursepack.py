@@ -56,6 +56,8 @@ PRINT_CSS = """
   .coursepack-section { break-before: page; }
   .coursepack-no-solutions .solution { display: none !important; }
   a { color: inherit; text-decoration: none; }
+  /* the theme's grey captions are faint on paper */
+  figcaption, figcaption p, .caption-text { color: #222 !important; }
 }
 """
 # Append each section's article to the chapter page, open collapsed details, typeset math.
