@@ -48,8 +48,13 @@ chromium:
 JOBS ?= 2
 book: $(STAMP) chromium
 	$(BIN)/python tools/execute_notebooks.py --jobs $(JOBS)
-	$(BIN)/jupyter-book build book/ --path-output book -W --keep-going
+	@# An incremental build does not repeat an earlier build's warnings: after a failed build,
+	@# rebuild every page so that they show (and fail) again.
+	@mkdir -p book/_build; all=; [ ! -f book/_build/.failed ] || all=--all; touch book/_build/.failed; \
+	 echo "$(BIN)/jupyter-book build book/ --path-output book -W --keep-going $$all"; \
+	 $(BIN)/jupyter-book build book/ --path-output book -W --keep-going $$all
 	$(BIN)/python tools/check_html.py book/_build/html $(if $(filter all,$(CHECK)),,--changed)
+	@rm -f book/_build/.failed
 	@echo "The book is at $(CURDIR)/book/_build/html/index.html"
 
 ## make test: ruff, unit tests, every notebook through nbval, a book build that checks references, and the
