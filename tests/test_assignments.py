@@ -343,6 +343,115 @@ def test_names_solutions_rebind_finds_a_check_that_sees_a_demonstrations_value()
     assert names_solutions_rebind(cells) == {"ex-double": {"base"}}
 
 
+@pytest.mark.parametrize("nb_path", NOTEBOOKS, ids=lambda p: p.relative_to(ROOT / "book").as_posix())
+def test_graded_exercises_follow_the_format(nb_path):
+    nb = json.loads(nb_path.read_text())
+    exercises = asg.graded_exercises(nb["cells"])  # complete: solution, public, hidden, points
+    text = "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    student = strip_solutions(nb["cells"])
+    kept = {id(c) for c in student}
+    for label, entry in exercises.items():
+        assert f":label: {label}\n" in text, f"{label} has no exercise directive"
+        assert id(entry["solution"]) not in kept, f"{label}: the solution cell is outside its solution block"
+        order = [id(c) for c in nb["cells"]]
+        for cell in entry["public"] + entry["hidden"]:
+            # the build takes the checks wherever they are; they only have to follow the solution
+            assert order.index(id(cell)) > order.index(id(entry["solution"])), f"{label}: check first"
+            assert "remove-cell" in cell["metadata"].get("tags", []), f"{label}: test cell not remove-cell"
+        asg.mark_function_bodies("".join(entry["solution"]["source"]))  # only imports and functions
+    if exercises:
+        master, _ = asg.master_notebook(nb, nb_path.stem)
+        assert sum("# BEGIN QUESTION" in "".join(c["source"]) for c in master["cells"]) == len(exercises)
+
+
+def _names(tree: ast.AST, ctx: type) -> set[str]:
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ctx)}
+    if ctx is ast.Store:
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                names.add(node.name)
+            elif isinstance(node, ast.arg):
+                names.add(node.arg)
+            elif isinstance(node, ast.alias):
+                names.add((node.asname or node.name).split(".")[0])
+    return names
+
+
+def names_checks_lack(cells: list[dict]) -> dict[str, set[str]]:
+    """Per exercise, the names its checks read that neither the lesson's cells (what the student
+    notebook keeps) nor the exercise's own solution and checks define."""
+    import builtins
+
+    exercises = asg.graded_exercises(cells)
+    checks = {id(c) for e in exercises.values() for c in e["public"] + e["hidden"]}
+    lesson = [c for c in strip_solutions(cells) if c["cell_type"] == "code" and id(c) not in checks]
+    available = set(dir(builtins)).union(
+        *(_names(ast.parse("".join(c["source"])), ast.Store) for c in lesson)
+    )
+    lacking = {}
+    for label, entry in exercises.items():
+        trees = [
+            ast.parse("".join(c["source"])) for c in [entry["solution"], *entry["public"], *entry["hidden"]]
+        ]
+        own = set().union(*(_names(t, ast.Store) for t in trees))
+        read = set().union(*(_names(t, ast.Load) for t in trees[1:]))
+        if read - own - available:
+            lacking[label] = read - own - available
+    return lacking
+
+
+def _top_level_bindings(tree: ast.Module) -> set[str]:
+    """Names a cell binds in the notebook's namespace (not inside its functions; not imports)."""
+    names = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+    for statement in tree.body:
+        if not isinstance(statement, (ast.FunctionDef, ast.ClassDef)):
+            names |= {
+                n.id for n in ast.walk(statement) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+            }
+    return names
+
+
+def names_solutions_rebind(cells: list[dict]) -> dict[str, set[str]]:
+    """Per exercise, the names its checks read that a worked solution (removed from the student
+    notebook) binds before the checks: in the book the check sees the solution's value, in a
+    graded student notebook it sees another one."""
+    exercises = asg.graded_exercises(cells)
+    kept = {id(c) for c in strip_solutions(cells)}
+    rebound = {}
+    for label, entry in exercises.items():
+        checks = entry["public"] + entry["hidden"]
+        first = min(next(i for i, c in enumerate(cells) if c is check) for check in checks)
+        removed = [
+            c
+            for c in cells[:first]
+            if c["cell_type"] == "code" and id(c) not in kept and c is not entry["solution"]
+        ]
+        bound = set().union(*(_top_level_bindings(ast.parse("".join(c["source"]))) for c in removed))
+        trees = [ast.parse("".join(c["source"])) for c in checks]
+        read = set().union(*(_names(t, ast.Load) for t in trees)) - set().union(
+            *(_names(t, ast.Store) for t in trees)
+        )
+        if read & bound:
+            rebound[label] = read & bound
+    return rebound
+
+
+def test_names_checks_lack_finds_a_check_that_reads_a_demonstration():
+    assert names_checks_lack(SAMPLE) == {}
+    cells = json.loads(json.dumps(SAMPLE))
+    cells[4]["source"] = "shown = double(base)"  # the worked solution's demonstration
+    cells[6]["source"] = "assert shown == 6"
+    assert names_checks_lack(cells) == {"ex-double": {"shown"}}
+
+
+def test_names_solutions_rebind_finds_a_check_that_sees_a_demonstrations_value():
+    assert names_solutions_rebind(SAMPLE) == {}
+    cells = json.loads(json.dumps(SAMPLE))
+    cells[4]["source"] = "base = 5  # the demonstration changes a lesson variable"
+    cells[6]["source"] = "assert double(base) == 10"
+    assert names_solutions_rebind(cells) == {"ex-double": {"base"}}
+
+
 # Found by grading the solution notebooks of every chapter (all others score full marks): the
 # public check of ex-w-full-pair reads f_tf, which a worked solution before it sets to
 # z conj(z)^2; graded, f_tf is the lesson loop's last function. The chapter's notebook must
@@ -356,7 +465,7 @@ def _notebook_param(path: pathlib.Path):
     return pytest.param(path, id=rel, marks=[mark] if rel in KNOWN_REBINDS else [])
 
 
-@pytest.mark.parametrize("nb_path", [_notebook_param(p) for p in NOTEBOOKS])
+@pytest.mark.parametrize("nb_path", NOTEBOOKS, ids=lambda p: p.relative_to(ROOT / "book").as_posix())
 def test_checks_use_only_names_a_student_notebook_defines(nb_path):
     """A check may read names from the lesson's cells and the exercise's own solution, not from a
     worked solution's demonstration or another exercise's checks (neither reaches the grader),
