@@ -41,6 +41,23 @@ __all__ = ["ChannelFit", "NoisyChannel", "SimplexColumns", "SoftmaxColumns", "fi
 _MODES = ("softmax", "projection", "resoftmax")
 
 
+def _weight_matrix(w: Any, name: str) -> tf.Tensor:
+    """A (K, M) floating-point tensor; checked for NaN and infinities when run eagerly."""
+    if isinstance(w, keras.Variable):  # a Keras weight, as a constraint receives it
+        w = tf.convert_to_tensor(w)
+    elif not tf.is_tensor(w):
+        w = tf.constant(as_array(w, name, ndim=2, min_size=1))
+    if w.shape.rank != 2:
+        raise ValueError(f"{name} must have 2 dimension(s); got shape {tuple(w.shape)}")
+    if not w.dtype.is_floating:
+        raise TypeError(f"{name} must be a floating-point tensor; got dtype {w.dtype.name}")
+    if 0 in w.shape:
+        raise ValueError(f"{name} must have at least 1 element(s); got shape {tuple(w.shape)}")
+    if tf.executing_eagerly() and not bool(tf.reduce_all(tf.math.is_finite(w))):
+        raise ValueError(f"{name} must be finite; got NaN or infinite value(s)")
+    return w
+
+
 def project_columns_to_simplex(q: Any) -> tf.Tensor:
     r"""Euclidean projection of every column of ``q`` onto the probability simplex, in TensorFlow.
 
@@ -60,16 +77,7 @@ def project_columns_to_simplex(q: Any) -> tf.Tensor:
     -------
     tf.Tensor, shape (K, M), ``q``'s dtype; columns non-negative, summing to 1.
     """
-    if isinstance(q, keras.Variable):  # a Keras weight, as a constraint receives it
-        q = tf.convert_to_tensor(q)
-    elif not tf.is_tensor(q):
-        q = tf.constant(as_array(q, "q", ndim=2, min_size=1))
-    if q.shape.rank != 2:
-        raise ValueError(f"q must have 2 dimension(s); got shape {tuple(q.shape)}")
-    if not q.dtype.is_floating:
-        raise TypeError(f"q must be a floating-point tensor; got dtype {q.dtype.name}")
-    if tf.executing_eagerly() and not bool(tf.reduce_all(tf.math.is_finite(q))):
-        raise ValueError("q must be finite; got NaN or infinite value(s)")
+    q = _weight_matrix(q, "q")
     columns = tf.transpose(q)  # one row per column of q
     # entries more than 1 below the column's maximum project to 0: clipping them at -2 keeps the sums finite
     columns = tf.maximum(columns - tf.reduce_max(columns, axis=1, keepdims=True), -2.0)
@@ -85,14 +93,14 @@ class SimplexColumns(keras.constraints.Constraint):
     """Keras constraint: project each column of a weight matrix onto the simplex after each update."""
 
     def __call__(self, w: tf.Tensor) -> tf.Tensor:
-        return project_columns_to_simplex(w)
+        return project_columns_to_simplex(_weight_matrix(w, "w"))
 
 
 class SoftmaxColumns(keras.constraints.Constraint):
     """Keras constraint: each column replaced by its softmax after each update (the pitfall: module doc)."""
 
     def __call__(self, w: tf.Tensor) -> tf.Tensor:
-        return tf.nn.softmax(w, axis=0)
+        return tf.nn.softmax(_weight_matrix(w, "w"), axis=0)
 
 
 class NoisyChannel(keras.layers.Layer):

@@ -1155,6 +1155,8 @@ def draw_pixel_geometry(
     xy = check_shape(as_array(point, "point", ndim=1), "point", (2,))
     if np.any(xy <= 0):
         raise ValueError(f"point must have two positive coordinates; got {xy.tolist()}")
+    if isinstance(axes, str) or not hasattr(axes, "__len__"):
+        raise TypeError(f"axes must be a sequence of two matplotlib Axes; got {type(axes).__name__}")
     if len(axes) != 2:
         raise ValueError(f"axes must hold two Axes (side view, sensor); got {len(axes)}")
     side, sensor = axes

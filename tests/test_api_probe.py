@@ -785,13 +785,9 @@ def _fresh_axis():
 # ---------------------------------------------------------------------------------------------
 # The probe.
 
-# Cases that fail today in modules being hardened by other engineers (issue 17), to be fixed at
-# integration: "module.name:argument" -> what goes wrong.
-KNOWN_FAILURES: dict[str, str] = {
-    "noisy_labels.SimplexColumns:w": "the constraint's errors name q, not the weight it is called with",
-    "noisy_labels.SoftmaxColumns:w": "NaN, inf, empty and 3-D weights pass; a string fails in TensorFlow",
-    "signal.draw_pixel_geometry:axes": "axes=None fails with len() of NoneType",
-}
+# Cases that are known to fail: "module.name:argument" -> what goes wrong. Empty: every case passes;
+# a case added here must say why it cannot be fixed.
+KNOWN_FAILURES: dict[str, str] = {}
 
 
 def public_api() -> dict[str, Any]:
