@@ -121,7 +121,7 @@ BAD_INPUTS = [
     (nl.project_columns_to_simplex, ([[0.0, np.nan]],), {}, ValueError, "q must be finite"),
     (nl.project_columns_to_simplex, (tf.constant([[0.0, np.inf]]),), {}, ValueError, "q must be finite"),
     (nl.project_columns_to_simplex, (tf.constant([[1, 2]]),), {}, TypeError, "q must be a floating-point"),
-    (nl.SimplexColumns(), (tf.zeros(3),), {}, ValueError, "q must have 2 dimension"),
+    (nl.SimplexColumns(), (tf.zeros(3),), {}, ValueError, "w must have 2 dimension"),
     (FIT, (X4, [0, 1, 2, 3], 3), {}, ValueError, r"noisy_labels must be integers in 0\.\.2"),
     (FIT, (X4, [0, 1, 2], 3), {}, ValueError, r"noisy_labels must have shape \(4,\)"),
     (FIT, (X4, [0.0, 1.0, 2.0, 0.0], 3), {}, TypeError, "noisy_labels must be integers"),
