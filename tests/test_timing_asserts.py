@@ -79,6 +79,12 @@ for step in range(3):
     history["loss"].append(step)
 assert len(history["time"]) == 3 and history["loss"][-1] == 2
 """,
+    "a fake clock": """
+from mlnotes.timing import best_seconds
+ticks = iter(range(100))
+seconds = best_seconds(f, number=1, repeat=3, timer=lambda: next(ticks))
+assert seconds == 1
+""",
     "deterministic counts": """
 calls = 0
 def f():
