@@ -50,19 +50,12 @@ import warnings
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+from tools.execute_notebooks import ONE_THREAD  # noqa: E402
 from tools.student_edition import strip_solutions  # noqa: E402
 
 GRADE_KEY = "mlnotes_grade"
 PROMPT = "raise NotImplementedError"
 DEFAULT_TIMEOUT_S = 600
-THREAD_VARS = (
-    "OMP_NUM_THREADS",
-    "OPENBLAS_NUM_THREADS",
-    "MKL_NUM_THREADS",
-    "NUMBA_NUM_THREADS",
-    "TF_NUM_INTRAOP_THREADS",
-    "TF_NUM_INTEROP_THREADS",
-)
 CONFIG = """# ASSIGNMENT CONFIG
 name: {name}
 init_cell: true
@@ -362,8 +355,8 @@ def _run_one(autograder: pathlib.Path, submission: pathlib.Path, timeout_s: floa
             str(work / submission.name),
         ]
         env = {**os.environ, "PYTHONHASHSEED": "0", "TF_CPP_MIN_LOG_LEVEL": "3", "MPLBACKEND": "Agg"}
-        for name in THREAD_VARS:  # several submissions at once: one thread each, as in make test
-            env.setdefault(name, "1")
+        for name, value in ONE_THREAD.items():  # several submissions at once: one thread each
+            env.setdefault(name, value)
         proc = subprocess.Popen(
             cmd,
             cwd=work,
