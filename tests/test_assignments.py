@@ -570,3 +570,23 @@ def test_a_looping_submission_is_stopped_and_the_others_are_graded(graded):
 def test_a_file_that_is_no_notebook_scores_zero_with_a_message(graded):
     row = graded[("corrupt", "ex-s-local-variance")]
     assert float(row["points"]) == 0.0 and row["message"].startswith("the grader failed (exit ")
+
+
+def test_grade_hands_the_grader_absolute_paths(tmp_path, monkeypatch):
+    """`make grade` passes relative folders; the grader runs in a scratch folder, so the paths it
+    gets must be absolute (a relative autograder path failed every submission)."""
+    (tmp_path / "asg").mkdir()
+    manifest = {"nb": {"autograder": "ch/autograder/nb.zip", "exercises": {"ex-a": 1}}}
+    (tmp_path / "asg" / "manifest.json").write_text(json.dumps(manifest))
+    (tmp_path / "subs" / "ann").mkdir(parents=True)
+    (tmp_path / "subs" / "ann" / "nb.ipynb").write_text("{}")
+    seen = []
+
+    def record(zip_path, submission, timeout):
+        seen.append((zip_path, submission))
+        return None, "not run"
+
+    monkeypatch.setattr(asg, "_run_one", record)
+    monkeypatch.chdir(tmp_path)
+    asg.grade(pathlib.Path("subs"), pathlib.Path("asg"), pathlib.Path("out"), 10, 1)
+    assert seen and all(p.is_absolute() and s.is_absolute() for p, s in seen), seen

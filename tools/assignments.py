@@ -441,6 +441,8 @@ def grade(
     jobs: int = 1,
 ) -> list[dict]:
     """Grade every submission; write ``out/grades.csv`` and ``out/summary.csv``; return the rows."""
+    assignments = assignments.resolve()  # the grader runs in a scratch folder: relative paths break
+    submissions = submissions.resolve()
     manifest = json.loads((assignments / "manifest.json").read_text())
     subs = find_submissions(submissions, set(manifest))
     out.mkdir(parents=True, exist_ok=True)
