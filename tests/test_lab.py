@@ -82,18 +82,22 @@ def test_run_all_cells_in_jupyterlab(lab, name):
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_FLAGS)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.goto(f"{base}/lab/tree/{name}?token={TOKEN}", timeout=300_000)
-        page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=300_000)
+        page.set_default_timeout(180_000)  # a busy machine: waits are long, never wrong
+        # ?reset: a fresh workspace, so the previous test's notebook is not restored in front
+        page.goto(f"{base}/lab/tree/{name}?reset&token={TOKEN}", timeout=300_000)
+        shown = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+        page.wait_for_selector(f"{shown} .jp-Cell", timeout=300_000)
         # the kernel is ready when the toolbar's status says Idle
-        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=180_000)
+        idle = f"{shown} .jp-Notebook-ExecutionIndicator[data-status='idle']"
+        page.wait_for_selector(idle, timeout=300_000)
         page.wait_for_timeout(2000)  # the kernel's connection settles after its first idle status
-        page.locator(".jp-NotebookPanel .jp-Cell").first.click()  # the notebook is the active widget
+        page.locator(f"{shown} .jp-Cell").first.click()  # the notebook is the active widget
         page.get_by_role("menuitem", name="Run", exact=True).click()
         page.get_by_role("menuitem", name=re.compile("^Run All Cells")).click()
         # JupyterLab renders only the cells in view, so read the results from the saved file:
         # save every few seconds until every code cell has run or one has failed.
         path = folder / name
-        deadline = time.monotonic() + 300
+        deadline = time.monotonic() + 600
         while True:
             page.wait_for_timeout(3000)
             page.keyboard.press("Control+s")
