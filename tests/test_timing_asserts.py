@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tools.timing_asserts import find_timing_asserts, notebook_code
+from tools.timing_asserts import find_clock_asserts, notebook_code
 
 FLAGGED = {
     "clock difference": """
@@ -98,13 +98,13 @@ assert calls == 7
 
 @pytest.mark.parametrize("name", FLAGGED)
 def test_flags_an_assertion_on_a_timing(name):
-    hits = find_timing_asserts(FLAGGED[name])
+    hits = find_clock_asserts(FLAGGED[name])
     assert len(hits) == 1, hits
 
 
 @pytest.mark.parametrize("name", CLEAN)
 def test_leaves_deterministic_assertions_alone(name):
-    assert find_timing_asserts(CLEAN[name]) == []
+    assert find_clock_asserts(CLEAN[name]) == []
 
 
 def test_notebook_cells_are_one_namespace(tmp_path):
@@ -115,4 +115,4 @@ def test_notebook_cells_are_one_namespace(tmp_path):
     ]
     path = tmp_path / "nb.ipynb"
     path.write_text(json.dumps({"cells": cells}))
-    assert [text for _, text in find_timing_asserts(notebook_code(path))] == ["dt < 1"]
+    assert [text for _, text in find_clock_asserts(notebook_code(path))] == ["dt < 1"]

@@ -258,7 +258,7 @@ class Taint:
                 hits.append((sub.lineno, ast.unparse(sub)))
 
 
-def find_timing_asserts(code: str) -> list[tuple[int, str]]:
+def find_clock_asserts(code: str) -> list[tuple[int, str]]:
     """Line numbers and text of the assertions in ``code`` that read a timed value."""
     taint = Taint(ast.parse(code))
     taint.run(taint.tree.body, [])  # learn which functions return timed values (late binding)
@@ -289,7 +289,7 @@ def scan(root: pathlib.Path = ROOT) -> list[str]:
     found = []
     for path in files:
         code = notebook_code(path) if path.suffix == ".ipynb" else path.read_text()
-        for line, text in find_timing_asserts(code):
+        for line, text in find_clock_asserts(code):
             found.append(f"{path.relative_to(root)}:{line}: {text}")
     return found
 
