@@ -13,6 +13,7 @@ moderate ones are listed); at a 320 px wide window (a 1280 px screen at 400% zoo
 reflow criterion) the page does not scroll sideways (code and equations may scroll inside
 their own box). The search page must return results for a word the book contains.
 
+``--jobs`` browsers check pages at once (default: the cores, at most 4).
 ``--changed`` checks only the pages written since the last successful check (``make book``
 does that; ``make book CHECK=all`` and ``make test`` check every page). Pages are served from 127.0.0.1
 only; Chromium runs with the flags a closed network needs (no background
@@ -22,9 +23,12 @@ networking, no component updates, no sync), so it makes no outside connections.
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import functools
 import http.server
+import os
 import pathlib
+import queue
 import re
 import shutil
 import sys
@@ -141,7 +145,9 @@ def check_page(page, url: str, is_notebook: bool) -> list[str]:
 
 def accessibility(page, axe) -> tuple[list[str], list[str]]:
     """axe-core's violations on the loaded page: (serious or critical, minor or moderate)."""
-    results = axe.run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
+    # resultTypes: only violations carry every node back (passes are the bulk of the report)
+    options = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
+    results = axe.run(page, options=options)
     failing, listed = [], []
     for violation in results.response["violations"]:
         where = ", ".join(str(n["target"][0]) for n in violation["nodes"][:2])
@@ -162,6 +168,21 @@ def reflow(page) -> list[str]:
     ]
 
 
+def _check_one(page, axe, root: pathlib.Path, base: str, rel: str) -> tuple[list[str], list[str]]:
+    """(problems, listed axe notes) of one page."""
+    if rel == "index.html":  # Jupyter Book's root page only redirects to the first chapter
+        page.goto(f"{base}/{rel}", timeout=30_000)
+        try:
+            page.wait_for_url(lambda url: not url.endswith("/index.html"), timeout=30_000)
+        except Exception:
+            return ["the root index.html does not redirect"], []
+        return [], []
+    is_notebook = (root / "_sources" / rel).with_suffix(".ipynb").exists()
+    problems = check_page(page, f"{base}/{rel}", is_notebook)
+    failing, listed = accessibility(page, axe)
+    return problems + failing + reflow(page), listed
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("html", type=pathlib.Path, help="the built HTML folder")
@@ -170,6 +191,12 @@ def main(argv: list[str] | None = None) -> int:
         "--changed", action="store_true", help="only pages written since the last passing check"
     )
     parser.add_argument("--only", default="", help="only pages whose path contains this text")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=min(4, os.cpu_count() or 1),
+        help="browsers at once (default: cores, at most 4)",
+    )
     args = parser.parse_args(argv)
     root = args.html.resolve()
     if not (root / "index.html").exists():
@@ -195,43 +222,53 @@ def main(argv: list[str] | None = None) -> int:
         if not pages:
             print("check_html: no page changed since the last check")
             return 0
-    axe = Axe()
-    notes: dict[str, list[str]] = {}
     server, base = serve(root)
     failures: dict[str, list[str]] = {}
-    try:
+    notes: dict[str, list[str]] = {}
+    # Each worker drives a browser of its own (a renderer process each): axe-core's scan is
+    # single-threaded and takes most of the time, so two browsers use both cores of a laptop.
+    todo: queue.SimpleQueue[pathlib.Path] = queue.SimpleQueue()
+    for path in sorted(pages, key=lambda p: -p.stat().st_size):  # longest first
+        todo.put(path)
+
+    def worker(first: bool) -> None:
+        axe = Axe()
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
-            for path in pages:
+            while True:
+                try:
+                    path = todo.get_nowait()
+                except queue.Empty:
+                    break
                 rel = path.relative_to(root).as_posix()
                 page = browser.new_page(viewport=VIEWPORT)
-                if rel == "index.html":  # Jupyter Book's root page only redirects to the first chapter
-                    page.goto(f"{base}/{rel}", timeout=30_000)
-                    try:
-                        page.wait_for_url(lambda url: not url.endswith("/index.html"), timeout=30_000)
-                        problems = []
-                    except Exception:
-                        problems = ["the root index.html does not redirect"]
-                else:
-                    is_notebook = (root / "_sources" / rel).with_suffix(".ipynb").exists()
-                    problems = check_page(page, f"{base}/{rel}", is_notebook)
-                    failing, listed = accessibility(page, axe)
-                    problems += failing + reflow(page)
-                    if listed:
-                        notes[rel] = listed
+                try:
+                    problems, listed = _check_one(page, axe, root, base, rel)
+                finally:
+                    page.close()
                 if problems:
                     failures[rel] = problems
-                page.close()
-            page = browser.new_page()
-            page.goto(f"{base}/search.html?q={args.search_word}", wait_until="load", timeout=30_000)
-            try:
-                page.wait_for_selector("#search-results li, ul.search li", timeout=20_000)
-            except Exception:
-                failures["search.html"] = [f"no search results for {args.search_word!r}"]
+                if listed:
+                    notes[rel] = listed
+            if first:  # the search page, once
+                page = browser.new_page()
+                page.goto(f"{base}/search.html?q={args.search_word}", wait_until="load", timeout=30_000)
+                try:
+                    page.wait_for_selector("#search-results li, ul.search li", timeout=20_000)
+                except Exception:
+                    failures["search.html"] = [f"no search results for {args.search_word!r}"]
             browser.close()
+
+    jobs = max(1, min(args.jobs, len(pages) or 1))
+    try:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+            for future in [pool.submit(worker, i == 0) for i in range(jobs)]:
+                future.result()
     finally:
         server.shutdown()
         server.server_close()
+    failures = dict(sorted(failures.items()))
+    notes = dict(sorted(notes.items()))
     for rel, listed in notes.items():
         for note in listed:
             print(f"check_html: note: {rel}: {note}")
