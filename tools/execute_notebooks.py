@@ -129,11 +129,25 @@ def key(path: pathlib.Path) -> str:
 
 def _execute(path: str) -> tuple[str, dict, float, str | None]:
     """Run one notebook in a fresh kernel (in a worker process); return it executed."""
+    import tempfile
+
     import nbformat
     from jupyter_cache.executors.utils import single_nb_execution
+    from jupyter_client.manager import KernelManager
 
     nb = nbformat.read(path, as_version=4)
-    result = single_nb_execution(nb, cwd=str(pathlib.Path(path).parent), timeout=TIMEOUT, allow_errors=False)
+    # Local sockets (IPC) instead of TCP: the kernel is reachable only on this machine, and
+    # ipykernel no longer warns on every start that TCP is unencrypted. The sockets live in a
+    # scratch folder, not beside the notebook.
+    with tempfile.TemporaryDirectory(prefix="mlnotes-kernel-") as sockets:
+        km = KernelManager(kernel_name="python3", transport="ipc", ip=os.path.join(sockets, "k"))
+        try:
+            result = single_nb_execution(
+                nb, cwd=str(pathlib.Path(path).parent), timeout=TIMEOUT, allow_errors=False, km=km
+            )
+        finally:  # a kernel manager passed in is ours to shut down
+            if km.has_kernel:
+                km.shutdown_kernel()
     return path, result.nb, result.time, result.exc_string
 
 
