@@ -62,6 +62,12 @@ def test_a_clean_site_passes(tmp_path, capsys):
     assert "0 problem(s)" in capsys.readouterr().out
 
 
+def test_jobs_below_one_are_refused(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        check_html.main([str(_site(tmp_path, {})), "--jobs", "0"])
+    assert "--jobs must be at least 1; got 0" in capsys.readouterr().err
+
+
 @pytest.fixture(scope="module")
 def defective_site_report(tmp_path_factory):
     """One check of a site with every defective page (two browsers at once): the report."""

@@ -198,6 +198,8 @@ def main(argv: list[str] | None = None) -> int:
         help="browsers at once (default: cores, at most 4)",
     )
     args = parser.parse_args(argv)
+    if args.jobs < 1:
+        parser.error(f"--jobs must be at least 1; got {args.jobs}")
     root = args.html.resolve()
     if not (root / "index.html").exists():
         print(f"check_html: {root} has no index.html; build the book first", file=sys.stderr)
@@ -259,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
                     failures["search.html"] = [f"no search results for {args.search_word!r}"]
             browser.close()
 
-    jobs = max(1, min(args.jobs, len(pages) or 1))
+    jobs = min(args.jobs, len(pages) or 1)
     try:
         with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
             for future in [pool.submit(worker, i == 0) for i in range(jobs)]:

@@ -140,7 +140,8 @@ def _execute(path: str) -> tuple[str, dict, float, str | None]:
     # ipykernel no longer warns on every start that TCP is unencrypted. The sockets live in a
     # scratch folder, not beside the notebook.
     with tempfile.TemporaryDirectory(prefix="mlnotes-kernel-") as sockets:
-        km = KernelManager(kernel_name="python3", transport="ipc", ip=os.path.join(sockets, "k"))
+        name = nb.metadata.get("kernelspec", {}).get("name", "python3")
+        km = KernelManager(kernel_name=name, transport="ipc", ip=os.path.join(sockets, "k"))
         try:
             result = single_nb_execution(
                 nb, cwd=str(pathlib.Path(path).parent), timeout=TIMEOUT, allow_errors=False, km=km
