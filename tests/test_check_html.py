@@ -39,6 +39,12 @@ PAGES = {
     "R0lGODlhAQABAAAAACw=' width='20' height='20'></main></body></html>",
     "reflow.html": f"{LANG}{HEAD}<body><main><h1>Wide</h1><div style='width:900px'>a fixed-width block</div>"
     "</main></body></html>",
+    # one faint phrase among fifty paragraphs that look alike: its paragraph is not sampled
+    # (it looks like the others), the phrase is
+    "contrast.html": f"{LANG}{HEAD}<body><main><h1>Contrast</h1>"
+    + "<p>Readable text with <code>code</code>.</p>" * 50
+    + "<p>Readable text with <span style='color:#c4c4c4'>a faint phrase</span>.</p>"
+    "</main></body></html>",
     "table.html": f"{LANG}{HEAD}<body><main><p>| a | b | | --- | ---: | | 1 | 2 |</p>"
     "<pre>| shown | on purpose |\n| --- | --- |</pre></main></body></html>",
 }
@@ -104,6 +110,7 @@ def test_a_defective_site_fails_and_the_good_page_is_not_blamed(defective_site_r
         ("stderr.html", "stderr output shown to the reader: UserWarning: noisy"),
         ("summary.html", "axe serious summary-name"),
         ("alt.html", "axe critical image-alt"),
+        ("contrast.html", "axe serious color-contrast (1 look(s), e.g. span"),
         ("reflow.html", "at 320 px wide the page scrolls sideways"),
     ],
 )
