@@ -35,7 +35,7 @@ def run(size: str | tuple[int, int] = "full", repeat: int = 3) -> list[dict[str,
         tol = 1e-4 if solver in ("sag", "saga", "liblinear") else 1e-4 * n  # C = 1
         ours_model = logistic.LogisticRegression(solver=solver, penalty=penalty, tol=tol, max_iter=1000)
         kwargs = {"l1_ratio": 1.0} if penalty == "l1" else {}
-        ref_model = SkLogistic(solver=solver, tol=1e-4, max_iter=1000, **kwargs)
+        ref_model = SkLogistic(solver=solver, tol=1e-4, max_iter=1000, random_state=0, **kwargs)
         ref = timing.best_seconds(lambda m=ref_model: m.fit(x, y), number=1, repeat=repeat, warmup=False)
         ours = timing.best_seconds(lambda m=ours_model: m.fit(x, y), number=1, repeat=repeat, warmup=False)
         gap = np.abs(ours_model.coef_ - ref_model.coef_).max()

@@ -54,7 +54,7 @@ def test_solver_reaches_scikit_learns_optimum(name, solver, C):
 @pytest.mark.parametrize("C", [0.05, 0.5])
 def test_saga_l1_matches_scikit_learn_objective_and_sparsity(C):
     x, y = DATA["classification"]
-    ref = SkLogistic(C=C, l1_ratio=1.0, solver="saga", tol=1e-12, max_iter=200_000).fit(x, y)
+    ref = SkLogistic(C=C, l1_ratio=1.0, solver="saga", tol=1e-12, max_iter=200_000, random_state=0).fit(x, y)
     ours = logistic.LogisticRegression(solver="saga", penalty="l1", C=C, tol=1e-12, max_iter=200_000).fit(
         x, y
     )
@@ -71,7 +71,7 @@ def test_saga_l1_matches_scikit_learn_objective_and_sparsity(C):
 def test_liblinear_matches_scikit_learns_liblinear(name, penalty, C):
     x, y = DATA[name]
     kwargs = {"l1_ratio": 1.0} if penalty == "l1" else {}
-    ref = SkLogistic(C=C, solver="liblinear", tol=1e-12, max_iter=100_000, **kwargs).fit(x, y)
+    ref = SkLogistic(C=C, solver="liblinear", tol=1e-12, max_iter=100_000, random_state=0, **kwargs).fit(x, y)
     ours = logistic.LogisticRegression(
         solver="liblinear", penalty=penalty, C=C, tol=1e-7, max_iter=20_000
     ).fit(x, y)
@@ -495,7 +495,8 @@ def test_multinomial_gradient_and_hessian_vector_match_finite_differences(seed, 
 @pytest.mark.parametrize("name", ["iris", "wine"])
 def test_multinomial_saga_l1_matches_scikit_learns_sparsity(name):
     x, y = MULTICLASS[name]
-    ref = SkLogistic(C=0.1, l1_ratio=1.0, solver="saga", tol=1e-12, max_iter=100_000).fit(x, y)
+    ref = SkLogistic(C=0.1, l1_ratio=1.0, solver="saga", tol=1e-12, max_iter=100_000, random_state=0)
+    ref.fit(x, y)
     ours = logistic.LogisticRegression(solver="saga", penalty="l1", C=0.1, tol=1e-12, max_iter=100_000).fit(
         x, y
     )
