@@ -57,12 +57,13 @@ book: $(STAMP) chromium
 	@rm -f book/_build/.failed
 	@echo "The book is at $(CURDIR)/book/_build/html/index.html"
 
-## make test: ruff, unit tests, every notebook through nbval, a book build that checks references, and the
-## browser and accessibility check of every page.
+## make test: ruff, a book build that checks references, unit tests, every notebook through nbval,
+## and the browser and accessibility check of every page.
+# The check build comes first: the course-pack test prints its pages (built once, not twice).
 test: $(STAMP) chromium
 	$(BIN)/ruff check --quiet .
-	$(BIN)/python -m pytest -n $(WORKERS) --dist loadscope --nbval-lax --nbval-current-env
 	$(BIN)/python tools/check_book_build.py
+	$(BIN)/python -m pytest -n $(WORKERS) --dist loadscope --nbval-lax --nbval-current-env
 	$(BIN)/python tools/check_html.py book/_build/check/_build/html
 
 ## make test-latest: the same tests in .venv-latest, built from the ranges in pyproject.toml
@@ -72,8 +73,8 @@ test-latest: chromium
 	.venv-latest/bin/python -m pip install --quiet --disable-pip-version-check --upgrade -e ".[all]"
 	.venv-latest/bin/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	.venv-latest/bin/ruff check --quiet .
-	.venv-latest/bin/python -m pytest -n $(WORKERS) --dist loadscope --nbval-lax --nbval-current-env
 	.venv-latest/bin/python tools/check_book_build.py
+	.venv-latest/bin/python -m pytest -n $(WORKERS) --dist loadscope --nbval-lax --nbval-current-env
 	.venv-latest/bin/python tools/check_html.py book/_build/check/_build/html
 
 ## make lab: JupyterLab on the book with the environment's kernel; open the URL it prints.

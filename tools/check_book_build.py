@@ -1,10 +1,10 @@
 """Build the book with notebook execution off and warnings as errors.
 
-`make test` runs this after pytest (which already executed every notebook through
-nbval), so it only checks what Sphinx checks: cross-references, citations, the
-table of contents, directives. It builds from scratch into book/_build/check (the
-browser check then opens those pages), so that no warning is hidden by an
-incremental build.
+`make test` runs this before pytest (which executes every notebook through nbval),
+so it only checks what Sphinx checks: cross-references, citations, the table of
+contents, directives. It builds from scratch into book/_build/check (the browser
+check after pytest, and the course-pack test in it, open those pages), so that no
+warning is hidden by an incremental build.
 
 Figures are notebook outputs, so with execution off the figures named in cell metadata
 (``mystnb.figure.name``, referenced with ``{numref}``) do not exist, and Sphinx reports

@@ -46,7 +46,7 @@ CHROMIUM_FLAGS = [
     "--disable-dev-shm-usage",
 ]
 SKIP = {"genindex.html", "search.html"}
-MATHJAX_TIMEOUT_MS = 60_000
+MATHJAX_TIMEOUT_MS = 60_000  # a loaded CI machine can take a while to typeset a long page
 VIEWPORT = {"width": 1280, "height": 900}
 NARROW = {"width": 320, "height": 640}  # 1280 px at 400% zoom
 STAMP = ".checked"  # in the HTML folder: when the last check passed
@@ -75,7 +75,7 @@ TEXT_WITHOUT_CODE = """() => {
   const main = document.querySelector("main").cloneNode(true);
   main.querySelectorAll("pre, code").forEach(e => e.remove());
   return main.innerText;
-}"""  # a loaded CI machine can take a while to typeset a long page
+}"""
 
 
 def find_chromium() -> str | None:
