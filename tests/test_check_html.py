@@ -116,3 +116,13 @@ def test_a_defective_site_fails_and_the_good_page_is_not_blamed(defective_site_r
 )
 def test_each_defect_is_reported_on_its_page(defective_site_report, page, expected):
     assert f"check_html: {page}: {expected}" in defective_site_report[1]
+
+
+def test_full_contrast_finds_what_the_sampled_check_finds(defective_site_report, tmp_path, capsys):
+    site = _site(tmp_path, {"contrast.html": PAGES["contrast.html"]})
+    assert check_html.main([str(site), "--jobs", "1", "--only", "contrast", "--full-contrast"]) == 1
+    full = [line for line in capsys.readouterr().out.splitlines() if "color-contrast" in line]
+    sampled = [line for line in defective_site_report[1].splitlines() if "color-contrast" in line]
+    prefix = "check_html: contrast.html: axe serious color-contrast"
+    assert [line.split(", e.g.")[0] for line in sampled] == [f"{prefix} (1 look(s)"]
+    assert [line.split(", e.g.")[0] for line in full] == [f"{prefix} (1x"]  # one faint node

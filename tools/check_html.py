@@ -14,7 +14,8 @@ wide window (a 1280 px screen at 400% zoom, WCAG's reflow criterion) the page do
 sideways (code and equations may scroll inside their own box). The search page must return
 results for a word the book contains.
 
-``--jobs`` browsers check pages at once (default: the cores, at most 4).
+``--jobs`` browsers check pages at once (default: the cores, at most 4). ``--full-contrast``
+runs the colour-contrast rule on every text element (slower; it finds the same looks).
 ``--changed`` checks only the pages written since the last successful check (``make book``
 does that; ``make book CHECK=all`` and ``make test`` check every page). Pages are served from 127.0.0.1
 only; Chromium runs with the flags a closed network needs (no background
@@ -189,14 +190,15 @@ MARK_CONTRAST_SAMPLES = """() => {
 }"""
 
 
-def accessibility(page, axe) -> tuple[list[str], list[str]]:
+def accessibility(page, axe, *, sample_contrast: bool = True) -> tuple[list[str], list[str]]:
     """axe-core's violations on the loaded page: (serious or critical, minor or moderate).
 
     Every rule of ``AXE_TAGS`` runs on every element, except colour contrast, which runs on one
-    element of each look (``MARK_CONTRAST_SAMPLES``).
+    element of each look (``MARK_CONTRAST_SAMPLES``) unless ``sample_contrast`` is false.
     """
     page.evaluate(axe.axe_script)
-    page.evaluate(MARK_CONTRAST_SAMPLES)
+    if sample_contrast:
+        page.evaluate(MARK_CONTRAST_SAMPLES)
     # resultTypes: only violations carry every node back (passes are the bulk of the report)
     options = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
     results = page.evaluate("options => axe.run(document, options)", options)
@@ -204,7 +206,8 @@ def accessibility(page, axe) -> tuple[list[str], list[str]]:
     for violation in results["violations"]:
         where = ", ".join(str(n["target"][0]) for n in violation["nodes"][:2])
         count = len(violation["nodes"])
-        many = f"{count} look(s)" if violation["id"] == "color-contrast" else f"{count}x"
+        looks = sample_contrast and violation["id"] == "color-contrast"
+        many = f"{count} look(s)" if looks else f"{count}x"
         line = f"axe {violation['impact']} {violation['id']} ({many}, e.g. {where}): {violation['help']}"
         (failing if violation["impact"] in AXE_FAIL else listed).append(line)
     return failing, listed
@@ -221,7 +224,9 @@ def reflow(page) -> list[str]:
     ]
 
 
-def _check_one(page, axe, root: pathlib.Path, base: str, rel: str) -> tuple[list[str], list[str]]:
+def _check_one(
+    page, axe, root: pathlib.Path, base: str, rel: str, sample: bool
+) -> tuple[list[str], list[str]]:
     """(problems, listed axe notes) of one page."""
     if rel == "index.html":  # Jupyter Book's root page only redirects to the first chapter
         page.goto(f"{base}/{rel}", timeout=30_000)
@@ -232,7 +237,7 @@ def _check_one(page, axe, root: pathlib.Path, base: str, rel: str) -> tuple[list
         return [], []
     is_notebook = (root / "_sources" / rel).with_suffix(".ipynb").exists()
     problems = check_page(page, f"{base}/{rel}", is_notebook)
-    failing, listed = accessibility(page, axe)
+    failing, listed = accessibility(page, axe, sample_contrast=sample)
     return problems + failing + reflow(page), listed
 
 
@@ -244,6 +249,11 @@ def main(argv: list[str] | None = None) -> int:
         "--changed", action="store_true", help="only pages written since the last passing check"
     )
     parser.add_argument("--only", default="", help="only pages whose path contains this text")
+    parser.add_argument(
+        "--full-contrast",
+        action="store_true",
+        help="colour contrast on every text element, not one of each look (slower)",
+    )
     parser.add_argument(
         "--jobs",
         type=int,
@@ -298,7 +308,7 @@ def main(argv: list[str] | None = None) -> int:
                 rel = path.relative_to(root).as_posix()
                 page = browser.new_page(viewport=VIEWPORT)
                 try:
-                    problems, listed = _check_one(page, axe, root, base, rel)
+                    problems, listed = _check_one(page, axe, root, base, rel, not args.full_contrast)
                 finally:
                     page.close()
                 if problems:
