@@ -190,13 +190,13 @@ MARK_CONTRAST_SAMPLES = """() => {
 }"""
 
 
-def accessibility(page, axe, *, sample_contrast: bool = True) -> tuple[list[str], list[str]]:
+def accessibility(page, axe_script: str, *, sample_contrast: bool = True) -> tuple[list[str], list[str]]:
     """axe-core's violations on the loaded page: (serious or critical, minor or moderate).
 
     Every rule of ``AXE_TAGS`` runs on every element, except colour contrast, which runs on one
     element of each look (``MARK_CONTRAST_SAMPLES``) unless ``sample_contrast`` is false.
     """
-    page.evaluate(axe.axe_script)
+    page.evaluate(axe_script)
     if sample_contrast:
         page.evaluate(MARK_CONTRAST_SAMPLES)
     # resultTypes: only violations carry every node back (passes are the bulk of the report)
@@ -225,7 +225,7 @@ def reflow(page) -> list[str]:
 
 
 def _check_one(
-    page, axe, root: pathlib.Path, base: str, rel: str, sample: bool
+    page, axe_script: str, root: pathlib.Path, base: str, rel: str, sample: bool
 ) -> tuple[list[str], list[str]]:
     """(problems, listed axe notes) of one page."""
     if rel == "index.html":  # Jupyter Book's root page only redirects to the first chapter
@@ -237,7 +237,7 @@ def _check_one(
         return [], []
     is_notebook = (root / "_sources" / rel).with_suffix(".ipynb").exists()
     problems = check_page(page, f"{base}/{rel}", is_notebook)
-    failing, listed = accessibility(page, axe, sample_contrast=sample)
+    failing, listed = accessibility(page, axe_script, sample_contrast=sample)
     return problems + failing + reflow(page), listed
 
 
@@ -274,6 +274,8 @@ def main(argv: list[str] | None = None) -> int:
     from axe_playwright_python.sync_playwright import Axe
     from playwright.sync_api import sync_playwright
 
+    axe_script = Axe().axe_script  # axe-core, as the package ships it
+
     pages = sorted(
         p
         for p in root.rglob("*.html")
@@ -297,7 +299,6 @@ def main(argv: list[str] | None = None) -> int:
         todo.put(path)
 
     def worker(first: bool) -> None:
-        axe = Axe()
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
             while True:
@@ -308,7 +309,7 @@ def main(argv: list[str] | None = None) -> int:
                 rel = path.relative_to(root).as_posix()
                 page = browser.new_page(viewport=VIEWPORT)
                 try:
-                    problems, listed = _check_one(page, axe, root, base, rel, not args.full_contrast)
+                    problems, listed = _check_one(page, axe_script, root, base, rel, not args.full_contrast)
                 finally:
                     page.close()
                 if problems:
