@@ -18,8 +18,12 @@ import numpy as np
 
 __all__ = ["glmnet_inner", "sag_epoch", "warm_up"]
 
+# cache=True: numba keeps the machine code beside this file (__pycache__, or its user cache where
+# the folder is read-only) and recompiles when the file changes, so only the first process after
+# an edit pays the ~1.5 s compilation; every later kernel, test worker and benchmark loads it.
 
-@numba.njit(cache=False)
+
+@numba.njit(cache=True)
 def sag_epoch(x, y, w, b, memory, sum_grad, sum_b, seen, alpha, beta, step, saga, fit_intercept, rng_state):
     """One epoch (n random samples) of SAG or SAGA on F/(C n), updating the arrays in place.
 
@@ -92,7 +96,7 @@ def sag_epoch(x, y, w, b, memory, sum_grad, sum_b, seen, alpha, beta, step, saga
                     b[c] -= step * sum_b[c] / n_seen
 
 
-@numba.njit(cache=False)
+@numba.njit(cache=True)
 def glmnet_inner(x, curvature, grad, hdiag, theta, new, xtd, active, nu, tol, max_sweeps):
     """Coordinate descent on the model q(d) = grad . d + d' H d / 2 + ||theta + d||_1, with
     H = X' diag(curvature) X + nu I, over the ``active`` columns; ``new`` (= theta + d) and

@@ -487,7 +487,7 @@ TABLE: dict[str, Entry | NotProbed] = {
     ),
     "logistic_kernels.glmnet_inner": NotProbed("numba kernel called only by the solvers on checked arrays"),
     "logistic_kernels.sag_epoch": NotProbed("numba kernel called only by the solvers on checked arrays"),
-    "logistic_kernels.warm_up": NotProbed("takes no arguments; it only compiles the numba kernels (~10 s)"),
+    "logistic_kernels.warm_up": NotProbed("takes no arguments; it only compiles (or loads) the kernels"),
     # wirtinger (NumPy side; tf_gradient and complex_gradient_descent run TensorFlow)
     "wirtinger.wirtinger_derivatives": Entry(
         lambda: {"f": lambda z: z * np.conj(z), "z": np.array([1 + 1j, 0.5j]), "step": 1e-6},
