@@ -192,6 +192,16 @@ def test_module_does_not_import_tensorflow(module):
     )
 
 
+def test_reading_a_notebook_compiles_no_iri_grammars():
+    """jsonschema 4.25+ imports rfc3987-syntax, which compiles ~40 Lark grammars on import: 1.5 s in
+    every process that reads a notebook (nbval, Sphinx, otter, JupyterLab). pyproject.toml keeps
+    jsonschema below 4.25."""
+    code = "import sys, nbformat; sys.exit('rfc3987_syntax' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0, (
+        "nbformat loads rfc3987_syntax: see the jsonschema range in pyproject.toml"
+    )
+
+
 # two quick ones, with and without TensorFlow (nbval runs every notebook; this checks the figures)
 @pytest.mark.parametrize(
     "name", ["07-signals/02-scale-space.ipynb", "02-complex-gradients/01-wirtinger-derivatives.ipynb"]
